@@ -1,0 +1,83 @@
+"""Wiring: settings, database engine, clock, node key and document store in one Platform."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine
+
+from ggzy.config import Settings, load_settings
+from ggzy.core.clock import Clock, SystemClock
+from ggzy.core.documents import DocumentStore
+from ggzy.core.uow import UnitOfWork
+from ggzy.db import make_engine
+from ggzy.ledger.signing import NodeKey
+
+
+def _load_packages() -> None:
+    """Import every capability so its tables, event types and projectors are registered."""
+    import ggzy.procedures.calendar_days  # noqa: F401
+    import ggzy.procedures.declarations  # noqa: F401
+    import ggzy.registry.handlers  # noqa: F401
+
+
+@dataclass
+class Platform:
+    """One running node: where its data lives and the services every command uses."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    node_key: NodeKey
+    documents: DocumentStore
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def vault_key(self) -> bytes:
+        """The node's key for sealing bids at rest (created on first use)."""
+        if "vault_key" not in self.extras:
+            from ggzy.bidding.vault import load_or_create_vault_key
+
+            path = self.settings.data_dir / "keys" / f"{self.settings.node_id}.vault.key"
+            self.extras["vault_key"] = load_or_create_vault_key(path)
+        return self.extras["vault_key"]  # type: ignore[return-value]
+
+    @contextmanager
+    def command(self, actor: str, center: str | None = None) -> Iterator[UnitOfWork]:
+        """A write transaction: events appended inside commit together with a signed head."""
+        with self.engine.begin() as conn:
+            uow = UnitOfWork(self, conn, actor, center)
+            yield uow
+            uow.finish()
+        for callback in uow.after_commit:
+            callback()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (rolled back at the end)."""
+        with self.engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+
+def create_platform(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    node_key: NodeKey | None = None,
+) -> Platform:
+    """Build a Platform from settings (environment by default)."""
+    _load_packages()
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    key = node_key or NodeKey.load_or_create(settings.node_key_path)
+    return Platform(
+        settings=settings,
+        engine=engine,
+        clock=clock or SystemClock(),
+        node_key=key,
+        documents=DocumentStore(settings.documents_dir),
+    )

@@ -1,0 +1,1 @@
+"""Core building blocks shared by every capability: errors, identifiers, money, time."""

@@ -1,0 +1,99 @@
+"""Content-addressed document store (文档库): bytes on disk under their SHA-256, metadata in SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from ggzy.core.errors import DomainError
+from ggzy.core.tables import documents
+
+MAX_FILENAME = 255
+
+
+class DocumentStore:
+    """Stores files by SHA-256 address; writing the same bytes twice stores them once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        """Where the bytes of a document live."""
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def write(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Stream chunks to disk, hashing on the way; returns (sha256 hex, size)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            sha = digest.hexdigest()
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha, size
+
+    def read(self, sha256: str) -> bytes:
+        """The bytes of a stored document, verified against their address."""
+        data = self.path(sha256).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise DomainError(
+                "document-corrupt",
+                f"文档 {sha256[:12]}… 内容与其哈希不符",
+                f"document {sha256[:12]}… does not match its hash",
+                status=500,
+            )
+        return data
+
+    def exists(self, sha256: str) -> bool:
+        """True if the bytes are on disk."""
+        return self.path(sha256).exists()
+
+
+def register_document(
+    conn: Connection,
+    sha256: str,
+    size: int,
+    filename: str,
+    media_type: str,
+    now: datetime,
+    *,
+    sealed: bool = False,
+) -> None:
+    """Record a stored document's metadata once (idempotent)."""
+    exists = conn.execute(select(documents.c.sha256).where(documents.c.sha256 == sha256)).first()
+    if exists:
+        return
+    conn.execute(
+        documents.insert().values(
+            sha256=sha256,
+            size=size,
+            media_type=media_type[:100] or "application/octet-stream",
+            filename=(filename or sha256)[:MAX_FILENAME],
+            sealed=1 if sealed else 0,
+            created_at=now,
+        )
+    )
+
+
+def document_info(conn: Connection, sha256: str) -> dict[str, object] | None:
+    """Metadata of a registered document."""
+    row = conn.execute(select(documents).where(documents.c.sha256 == sha256)).first()
+    return dict(row._mapping) if row else None

@@ -1,0 +1,97 @@
+"""Evaluation effects: the committee's review and the ranked candidates (评标报告)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ggzy.bidding.handlers import bids_of
+from ggzy.core.documents import register_document
+from ggzy.core.errors import DomainError
+from ggzy.core.events import canonical_json, event_type
+from ggzy.core.money import parse_yuan, to_capitals
+from ggzy.evaluation.scoring import Review, rank_lowest_price
+from ggzy.procedures.engine import Context, Outcome, effect
+from ggzy.registry.handlers import find_entity
+
+event_type("EvaluationCompleted", "评标完成", "evaluation completed")
+
+
+def _reviews(raw: Any, bidders: set[str]) -> dict[str, Review]:
+    """Parse the committee's findings: [{bidder, qualified, reason, adjustment}]."""
+    bad = DomainError(
+        "invalid-reviews",
+        "评审意见须为列表：[{bidder, qualified, reason, adjustment}]",
+        "reviews must be a list of {bidder, qualified, reason, adjustment}",
+        field="reviews",
+    )
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise bad
+    out: dict[str, Review] = {}
+    for item in raw:
+        if not isinstance(item, dict) or item.get("bidder") not in bidders:
+            raise DomainError(
+                "unknown-bidder", "评审意见中的投标人未参与开标",
+                "a review names a bidder whose bid was not opened", field="reviews",
+            )
+        qualified = item.get("qualified", True)
+        reason = str(item.get("reason") or "").strip()
+        if not isinstance(qualified, bool):
+            raise bad
+        if not qualified and not reason:
+            raise DomainError(
+                "reason-required", "否决投标须写明理由", "a rejected bid needs a reason",
+                field="reviews",
+            )
+        adjustment = item.get("adjustment", "0")
+        if isinstance(adjustment, float):
+            raise bad
+        sign = -1 if str(adjustment).strip().startswith("-") else 1
+        out[item["bidder"]] = Review(qualified, reason, sign * parse_yuan(str(adjustment).strip().lstrip("-")))
+    return out
+
+
+@effect("evaluate_lowest_price", outcomes=("ranked", "all_rejected"))
+def _evaluate(ctx: Context) -> Outcome:
+    """Rank opened bids by lowest evaluated price; at most N candidates (实施条例 art. 53)."""
+    p = ctx.project
+    assert p is not None
+    opened = [b["opened"] | {"bid": b["seq"]} for b in bids_of(ctx.conn, p["code"], ("opened",))]
+    reviews = _reviews(ctx.data.get("reviews"), {str(b["bidder"]) for b in opened})
+    ranked, rejected = rank_lowest_price(opened, reviews, p["data"].get("max_price"))
+    limit = ctx.rule("max_candidates").value
+
+    def name(code: str) -> str:
+        entity = find_entity(ctx.conn, code)
+        return entity["name"] if entity else code
+
+    candidates = [
+        {"rank": r.rank, "bidder": r.bidder, "bidder_name": name(r.bidder), "price": r.price,
+         "price_capitals": to_capitals(r.price), "evaluated_price": r.evaluated_price}
+        for r in ranked[:limit]
+    ]
+    report = {
+        "project": p["code"],
+        "title": p["title"],
+        "method": "经评审的最低投标价法 / lowest evaluated price",
+        "evaluated_at": ctx.now.isoformat(),
+        "summary": ctx.data.get("summary", ""),
+        "candidates": candidates,
+        "rejected": [{"bidder": r.bidder, "bidder_name": name(r.bidder), "reason": r.reason} for r in rejected],
+        "all_ranked": [{"rank": r.rank, "bidder": r.bidder, "evaluated_price": r.evaluated_price} for r in ranked],
+    }
+    body = canonical_json(report).encode()
+    sha, size = ctx.uow.platform.documents.write([body])
+    register_document(ctx.conn, sha, size, f"{p['code']}-evaluation-report.json", "application/json", ctx.now)
+    payload = {k: report[k] for k in ("method", "candidates", "rejected", "summary")}
+    payload["report"] = sha
+    if not ranked:
+        payload["zh"] = "所有投标均被否决，依法重新招标（招标投标法 第42条）"
+        payload["en"] = "every bid was rejected: re-tender (Tendering Law art. 42)"
+        return Outcome(name="all_rejected", event="TenderFailed", payload=payload, documents=(sha,),
+                       set={"failed_at": ctx.now.isoformat(), "evaluation_report": sha})
+    return Outcome(
+        name="ranked", payload=payload, documents=(sha,),
+        set={"evaluated_at": ctx.now.isoformat(), "candidates": candidates, "evaluation_report": sha},
+    )

@@ -1,0 +1,41 @@
+"""The FastAPI application: assembles routers, error handlers and static files; no logic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ggzy.bootstrap import Platform
+from ggzy.core.errors import DomainError
+from ggzy.web import api, problems
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(platform: Platform) -> FastAPI:
+    """Build the web app serving one platform."""
+    app = FastAPI(
+        title="OpenGGZY 公共资源交易平台 API",
+        version="0.1.0",
+        description="统一的公共资源交易平台接口。错误以 application/problem+json 返回，含中英文说明。",
+        openapi_url="/openapi.json",
+    )
+    app.state.platform = platform
+    app.add_exception_handler(DomainError, problems.domain_error)
+    app.add_exception_handler(RequestValidationError, problems.validation_error)
+    app.add_exception_handler(StarletteHTTPException, problems.http_error)
+    app.add_exception_handler(Exception, problems.unexpected_error)
+    app.include_router(api.router)
+    try:
+        from ggzy.web import pages
+    except ImportError:  # pages are optional while being built
+        pages = None  # type: ignore[assignment]
+    if pages is not None:
+        app.include_router(pages.router)
+    STATIC.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

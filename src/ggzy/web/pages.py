@@ -1,0 +1,790 @@
+"""Server-rendered pages, Chinese first (zh-CN) with English second labels.
+
+Routes are thin. A GET reads through the domain's public functions and renders a template from
+templates/. A POST checks the CSRF token (double submit: the random `ggzy_csrf` cookie must
+equal the form's hidden `csrf_token`, compared in constant time), runs the same engine action as
+the JSON API in one command, and redirects (303) with a flash message; a refusal re-renders the
+page with the message in both languages and the refusal's 4xx status.
+
+    GET  /                          portal: notices, projects in bidding, centers, tree head
+    GET  /projects                  projects, filtered by center and stage
+    GET  /projects/{code}           one project; the signed-in caller's actions as forms
+    POST /projects/{code}/act/{a}   perform action a of the project's method
+    GET  /login, POST /login        session sign-in;  POST /logout
+    GET  /workspace                 the caller's projects and forms
+    POST /workspace/projects        register a project;  POST /workspace/documents  upload
+    GET  /ledger                    signed tree head, how to verify, leaf and proof lookup
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from ggzy.bootstrap import Platform
+from ggzy.core.calendar import format_shanghai
+from ggzy.core.documents import register_document
+from ggzy.core.errors import DomainError, not_found
+from ggzy.core.money import format_yuan, to_capitals
+from ggzy.core.uow import UnitOfWork
+from ggzy.ledger import leaf_hash, log, verify_inclusion
+from ggzy.procedures import views
+from ggzy.procedures.declaration import Field, Procedure
+from ggzy.procedures.engine import get_procedure, get_project, list_projects, perform
+from ggzy.registry import handlers as registry
+from ggzy.registry.handlers import SESSION_TTL, Account
+from ggzy.web import api
+from ggzy.web.auth import SESSION_COOKIE, client_ip, optional_account, platform_of
+
+router = APIRouter(include_in_schema=False)
+
+PLATFORM_NAME = "公共资源交易平台（武汉都市圈）· OpenGGZY"
+CSRF_COOKIE = "ggzy_csrf"
+CSRF_FIELD = "csrf_token"
+FLASH_COOKIE = "ggzy_flash"
+MAX_FORM_FILES = 10
+NAV = (
+    ("/", "首页", "Home"),
+    ("/projects", "项目", "Projects"),
+    ("/workspace", "工作台", "Workspace"),
+    ("/ledger", "存证账本", "Ledger"),
+)
+# Kinds of public notice (公告) on the portal: event type -> (中文, English, css class).
+NOTICE_KINDS = {
+    "AnnouncementPublished": ("招标公告", "tender notice", "notice"),
+    "ClarificationIssued": ("澄清", "clarification", "clarify"),
+    "BidsOpened": ("开标记录", "opening record", "opened"),
+    "TenderFailed": ("流标公告", "failed tender", "failed"),
+    "CandidatesPublicized": ("中标候选人公示", "candidates", "candidates"),
+    "AwardNoticeIssued": ("中标结果", "award result", "award"),
+}
+# Labels of the public project data (project_view()["dates"]); declared fields label the rest.
+FACT_LABELS = {
+    "registered_at": ("登记时间", "registered"),
+    "announced_at": ("公告发布时间", "announced"),
+    "doc_sale_start": ("招标文件获取开始", "documents on sale from"),
+    "doc_sale_end": ("招标文件获取截止", "documents on sale until"),
+    "bid_deadline": ("投标截止时间", "bid deadline"),
+    "opening_at": ("开标时间", "opening"),
+    "opened_at": ("实际开标时间", "opened"),
+    "failed_at": ("流标时间", "failed"),
+    "evaluated_at": ("评标完成时间", "evaluated"),
+    "publicity_start": ("公示开始", "publicity from"),
+    "publicity_end": ("公示截止", "publicity until"),
+    "awarded_at": ("中标通知书发出时间", "award notice issued"),
+    "contract_due": ("合同签订期限", "contract due by"),
+    "bid_bond": ("投标保证金", "bid bond"),
+    "max_price": ("最高投标限价", "maximum bid price"),
+    "award_price": ("中标价", "award price"),
+    "state_capital": ("国有资金占控股或主导地位", "state-funded"),
+    "investment_code": ("投资项目统一代码", "investment project code"),
+    "description": ("项目概况", "description"),
+}
+MONEY_KEYS = frozenset({"bid_bond", "max_price", "award_price"})
+HIDDEN_FACTS = frozenset({"winner"})  # shown in the award box with the winner's name
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+CSRF_REFUSED = DomainError(
+    "csrf-failed",
+    "请求校验失败（CSRF 令牌缺失或不符），请刷新页面后重新提交",
+    "request check failed (CSRF token missing or wrong): reload the page and submit again",
+    status=403,
+)
+
+
+# ---------------------------------------------------------------- templates
+
+
+def _beijing(value: Any) -> str:
+    """An instant (datetime or ISO text) in Beijing time; plain dates stay as they are."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            return value
+        value = parsed
+    return format_shanghai(value)
+
+
+def _yuan(fen: int | None) -> str:
+    return "—" if fen is None else format_yuan(int(fen))
+
+
+def _capitals(fen: int | None) -> str:
+    return "" if fen is None else to_capitals(int(fen))
+
+
+ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(("html",)),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters.update(beijing=_beijing, yuan=_yuan, capitals=_capitals)
+ENV.globals.update(
+    platform_name=PLATFORM_NAME, nav=NAV, notice_kinds=NOTICE_KINDS, csrf_field=CSRF_FIELD
+)
+
+
+def render(
+    request: Request, template: str, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render a page with the common context: user, CSRF token, flash and server time."""
+    platform = platform_of(request)
+    token = _csrf_token(request)
+    flash = _read_flash(request)
+    path = request.url.path
+    active = next((h for h, _, _ in NAV if path == h or (h != "/" and path.startswith(h))), "")
+    html = ENV.get_template(template).render(
+        account=optional_account(request),
+        csrf=token,
+        flash=flash,
+        active=active,
+        path=path,
+        server_time=format_shanghai(platform.clock.now()),
+        node_name=platform.settings.node_name,
+        node_id=platform.settings.node_id,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+    if request.cookies.get(CSRF_COOKIE) != token:
+        _set_cookie(response, request, CSRF_COOKIE, token)
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _error_page(request: Request, exc: DomainError) -> HTMLResponse:
+    return render(request, "error.html", status=_status(exc), error=exc)
+
+
+def _status(exc: DomainError) -> int:
+    """A refusal's HTTP status on a page: always a 4xx."""
+    return exc.status if 400 <= exc.status < 500 else 409
+
+
+# ---------------------------------------------------------------- cookies, CSRF, flash
+
+
+def _set_cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+        secure=platform_of(request).settings.secure_cookies,
+    )
+
+
+def _csrf_token(request: Request) -> str:
+    """The caller's CSRF token: its cookie, or a fresh one set with this response."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if 32 <= len(token) <= 128 and token.isascii():
+        return token
+    if not getattr(request.state, "csrf", None):
+        request.state.csrf = secrets.token_urlsafe(32)
+    return str(request.state.csrf)
+
+
+def _csrf_ok(request: Request, form: FormData) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get(CSRF_FIELD)
+    if not cookie or not isinstance(sent, str):
+        return False
+    return hmac.compare_digest(cookie.encode(), sent.encode())
+
+
+def _redirect(request: Request, url: str, zh: str, en: str) -> RedirectResponse:
+    """303 to url with a flash message shown once on the next page."""
+    response = RedirectResponse(url, status_code=303)
+    data = json.dumps({"zh": zh, "en": en}, ensure_ascii=False).encode()
+    _set_cookie(response, request, FLASH_COOKIE, base64.urlsafe_b64encode(data).decode(), 120)
+    return response
+
+
+def _read_flash(request: Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {"zh": str(data.get("zh", ""))[:500], "en": str(data.get("en", ""))[:500]}
+
+
+def _safe_next(value: str) -> str:
+    """A local path to go to after signing in, or ''."""
+    if value.startswith("/") and not value.startswith(("//", "/\\")) and len(value) <= 200:
+        return value
+    return ""
+
+
+def _login_redirect(request: Request, target: str) -> RedirectResponse:
+    return _redirect(request, f"/login?next={quote(target)}", "请先登录", "please sign in first")
+
+
+# ---------------------------------------------------------------- form inputs
+
+
+def _text_values(form: FormData) -> dict[str, str]:
+    """The text a user typed, to fill the form again after a refusal."""
+    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != CSRF_FIELD}
+
+
+def _form_inputs(
+    platform: Platform, form: FormData, fields: Sequence[Field]
+) -> tuple[dict[str, Any], dict[str, tuple[str, int, str, str]]]:
+    """The declared fields' values as the engine takes them, and the files uploaded for them.
+
+    Empty inputs are left out (the engine reports missing required ones); a document field
+    takes a file, or else the SHA-256 of a document uploaded before (`<name>.sha256`).
+    """
+    raw: dict[str, Any] = {}
+    uploads: dict[str, tuple[str, int, str, str]] = {}
+    for f in fields:
+        value = form.get(f.name)
+        if f.kind == "document":
+            if isinstance(value, UploadFile) and value.filename:
+                uploads[f.name] = _store_upload(platform, value)
+            elif isinstance(sha := form.get(f"{f.name}.sha256"), str) and sha.strip():
+                raw[f.name] = sha.strip()
+            continue
+        if not isinstance(value, str) or not value.strip():
+            continue
+        raw[f.name] = _json_input(f, value) if f.kind == "json" else value
+    return raw, uploads
+
+
+def _json_input(f: Field, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DomainError(
+            "invalid-field", f"{f.zh}须为合法的 JSON", f"{f.en} must be valid JSON", field=f.name
+        ) from None
+
+
+def _store_upload(platform: Platform, file: UploadFile) -> tuple[str, int, str, str]:
+    """Write an uploaded file to the document store: (sha256, size, filename, media type)."""
+    seen = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal seen
+        while chunk := file.file.read(1024 * 1024):
+            seen += len(chunk)
+            if seen > api.MAX_UPLOAD:
+                raise DomainError(
+                    "file-too-large", "文件超过 512 MB", "file exceeds 512 MB", status=413
+                )
+            yield chunk
+
+    sha, size = platform.documents.write(chunks())
+    if size == 0:
+        raise DomainError("empty-file", "文件为空", "the file is empty")
+    name = file.filename or sha
+    return sha, size, name, file.content_type or "application/octet-stream"
+
+
+def _register_uploads(
+    uow: UnitOfWork, uploads: dict[str, tuple[str, int, str, str]]
+) -> dict[str, str]:
+    """Record uploaded files in the command's transaction; returns field -> SHA-256."""
+    for sha, size, name, media in uploads.values():
+        register_document(uow.conn, sha, size, name, media, uow.now)
+    return {field: upload[0] for field, upload in uploads.items()}
+
+
+# ---------------------------------------------------------------- portal
+
+
+@router.get("/", response_class=HTMLResponse)
+def portal(request: Request) -> HTMLResponse:
+    """门户: latest notices, projects in bidding, the centers and the ledger's tree head."""
+    platform = platform_of(request)
+    account = optional_account(request)
+    with platform.read() as conn:
+        model = _portal_model(conn, account)
+        head = _head_view(platform, log.latest_head(conn))
+    return render(request, "portal.html", head=head, **model)
+
+
+def _portal_model(conn: Connection, account: Account | None) -> dict[str, Any]:
+    projects = list_projects(conn, limit=1000)
+    titles = {p["code"]: p["title"] for p in projects}
+    notices = views.public_notices(conn, limit=15)
+    for notice in notices:
+        code = notice["subject"]["id"]
+        if code not in titles:
+            titles[code] = get_project(conn, code)["title"]
+        notice["title"] = titles[code]
+    bidding = [views.project_view(conn, p, account) for p in projects if p["stage"] == "bidding"]
+    bidding.sort(key=lambda v: v["dates"].get("bid_deadline") or "")
+    counts = Counter(p["center"] for p in projects)
+    centers = [{**c, "projects": counts[c["code"]]} for c in registry.list_centers(conn)]
+    return {
+        "notices": notices,
+        "bidding": bidding[:12],
+        "centers": centers,
+        "stats": {"projects": len(projects), "bidding": len(bidding), "centers": len(centers)},
+    }
+
+
+def _head_view(platform: Platform, head: log.TreeHead | None) -> dict[str, Any]:
+    body: dict[str, Any] = (
+        head.as_json() if head else {"tree_size": 0, "root_hash": log.EMPTY_ROOT.hex()}
+    )
+    body["public_key"] = platform.node_key.public_b64()
+    body["key_id"] = platform.node_key.key_id
+    return body
+
+
+# ---------------------------------------------------------------- projects
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def projects_page(request: Request, center: str = "", stage: str = "") -> HTMLResponse:
+    """项目列表, filtered by center and stage."""
+    platform = platform_of(request)
+    account = optional_account(request)
+    with platform.read() as conn:
+        found = list_projects(conn, center=center or None, stage=stage or None, limit=200)
+        rows = [views.project_view(conn, p, account) for p in found]
+        centers = registry.list_centers(conn)
+    return render(
+        request, "projects.html", rows=rows, centers=centers, center_names=_names(centers),
+        stages=_all_stages(), center=center, stage=stage,
+    )
+
+
+def _names(centers: list[dict[str, Any]]) -> dict[str, str]:
+    return {c["code"]: c["name"] for c in centers}
+
+
+def _all_stages() -> list[tuple[str, str, str]]:
+    """(name, 中文, English) of every stage of every method, once each."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for proc in views.all_procedures():
+        for s in proc.stages:
+            seen.setdefault(s.name, (s.name, s.zh, s.en))
+    return list(seen.values())
+
+
+@router.get("/projects/{code}", response_class=HTMLResponse)
+def project_page(request: Request, code: str) -> HTMLResponse:
+    """项目详情: facts, dates, timeline, opened bids, candidates, result, the caller's actions."""
+    try:
+        return _render_project(request, code)
+    except DomainError as exc:
+        return _error_page(request, exc)
+
+
+def _render_project(
+    request: Request, code: str, *, status: int = 200, error: DomainError | None = None,
+    failed_action: str = "", values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    platform = platform_of(request)
+    account = optional_account(request)
+    with platform.read() as conn:
+        model = _project_model(conn, code, account)
+    return render(
+        request, "project.html", status=status, error=error, failed_action=failed_action,
+        values=values or {}, **model,
+    )
+
+
+def _project_model(conn: Connection, code: str, account: Account | None) -> dict[str, Any]:
+    project = get_project(conn, code)
+    proc = get_procedure(project["method"])
+    view = views.project_view(conn, project, account)
+    timeline = views.timeline(conn, project["code"], account)
+    official = views.is_official(account, project, conn)
+    my = view.get("my") or {}
+    return {
+        "p": view,
+        "center": registry.get_center(conn, project["center"]),
+        "steps": _steps(proc, project["stage"]),
+        "facts": _facts(view["dates"], proc),
+        "timeline": timeline,
+        "bids": views.opened_bids(conn, project),
+        "actions": views.available_actions(conn, account, project),
+        "questions": views.questions_view(conn, project, account),
+        "award": _last_payload(timeline, "AwardNoticeIssued"),
+        "failure": _last_payload(timeline, "TenderFailed"),
+        "official": official,
+        "may_download": bool(view["tender_document"]) and (official or bool(my.get("holder"))),
+    }
+
+
+def _steps(proc: Procedure, current: str) -> list[dict[str, str]]:
+    """The stages as a progress line: the ordinary ones, then the final one reached or next."""
+    now = proc.stage(current)
+    shown = [s for s in proc.stages if not s.final]
+    final = now if now.final else next((s for s in proc.stages if s.final), None)
+    if final is not None:
+        shown.append(final)
+    at = next(i for i, s in enumerate(shown) if s.name == current)
+    return [
+        {"zh": s.zh, "en": s.en, "state": "done" if i < at else "current" if i == at else "todo"}
+        for i, s in enumerate(shown)
+    ]
+
+
+def _facts(data: dict[str, Any], proc: Procedure) -> dict[str, list[dict[str, Any]]]:
+    """A project's public data as labelled times (sorted), amounts and other facts."""
+    declared = {f.name: f for a in proc.actions for f in a.fields}
+    times, amounts, other = [], [], []
+    for key, value in data.items():
+        if value is None or key in HIDDEN_FACTS:
+            continue
+        field = declared.get(key)
+        zh, en = FACT_LABELS.get(key) or ((field.zh, field.en) if field else (key, key))
+        item = {"key": key, "zh": zh, "en": en, "value": value}
+        if key in MONEY_KEYS or (field is not None and field.kind == "money"):
+            amounts.append(item)
+        elif isinstance(value, str) and _is_time(value):
+            times.append(item)
+        else:
+            other.append(item)
+    times.sort(key=lambda t: _sort_time(t["value"]))
+    return {"times": times, "amounts": amounts, "other": other}
+
+
+def _is_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _sort_time(text: str) -> str:
+    value = datetime.fromisoformat(text)
+    return format_shanghai(value) if value.tzinfo else text
+
+
+def _last_payload(timeline: list[dict[str, Any]], event: str) -> dict[str, Any] | None:
+    found = [e for e in timeline if e["type"] == event]
+    return found[-1]["payload"] if found else None
+
+
+@router.post("/projects/{code}/act/{action}", response_class=HTMLResponse)
+async def project_act(request: Request, code: str, action: str) -> Response:
+    """Perform one action of the project's method from its form."""
+    form = await request.form(max_files=MAX_FORM_FILES)
+    try:
+        return await run_in_threadpool(_project_act, request, form, code, action)
+    finally:
+        await form.close()
+
+
+def _project_act(request: Request, form: FormData, code: str, action: str) -> Response:
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    account = optional_account(request)
+    if account is None:
+        return _login_redirect(request, f"/projects/{quote(code)}")
+    platform = platform_of(request)
+    try:
+        with platform.read() as conn:
+            project = get_project(conn, code)
+        declared = get_procedure(project["method"]).action(action)
+        if declared is None or declared.creates:
+            raise not_found(f"操作 {action}", f"action {action}")
+        raw, uploads = _form_inputs(platform, form, declared.fields)
+        with platform.command(account.actor, project["center"]) as uow:
+            raw.update(_register_uploads(uow, uploads))
+            result = perform(uow, account, project["code"], action, raw)
+    except DomainError as exc:
+        try:
+            return _render_project(
+                request, code, status=_status(exc), error=exc, failed_action=action,
+                values=_text_values(form),
+            )
+        except DomainError as missing:
+            return _error_page(request, missing)
+    seq = result["seq"]
+    return _redirect(
+        request, f"/projects/{quote(project['code'])}",
+        f"已完成：{declared.zh}（存证事件 #{seq}）", f"done: {declared.en} (evidence event #{seq})",
+    )
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "") -> HTMLResponse:
+    """登录表单."""
+    return render(request, "login.html", next=_safe_next(next), username="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    """Check the password, set the session cookie and go to the workspace."""
+    form = await request.form(max_files=0)
+    return await run_in_threadpool(_login, request, form)
+
+
+def _login(request: Request, form: FormData) -> Response:
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    username = str(form.get("username") or "").strip()[:64]
+    password = str(form.get("password") or "")[:200]
+    target = _safe_next(str(form.get("next") or "")) or "/workspace"
+    platform = platform_of(request)
+    try:
+        if not username or not password:
+            raise DomainError("missing-field", "请输入用户名和密码", "enter username and password")
+        with platform.command(f"account:{username.lower()}"[:64]) as uow:
+            account, token = registry.sign_in(
+                uow, username, password, kind="session", ip=client_ip(request)
+            )
+    except DomainError as exc:
+        return render(
+            request, "login.html", status=_status(exc), error=exc, next=target, username=username
+        )
+    response = _redirect(
+        request, target, f"欢迎，{account.display_name}", f"welcome, {account.display_name}"
+    )
+    _set_cookie(response, request, SESSION_COOKIE, token, int(SESSION_TTL.total_seconds()))
+    _set_cookie(response, request, CSRF_COOKIE, secrets.token_urlsafe(32))  # new session
+    return response
+
+
+@router.post("/logout", response_class=HTMLResponse)
+async def logout(request: Request) -> Response:
+    """Revoke the session token and clear the cookie."""
+    form = await request.form(max_files=0)
+    return await run_in_threadpool(_logout, request, form)
+
+
+def _logout(request: Request, form: FormData) -> Response:
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with platform_of(request).engine.begin() as conn:
+            registry.revoke_token(conn, token)
+    response = _redirect(request, "/", "已退出登录", "signed out")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------- workspace
+
+
+@router.get("/workspace", response_class=HTMLResponse)
+def workspace(request: Request) -> Response:
+    """工作台: the caller's projects, what to do next, and forms to start new work."""
+    account = optional_account(request)
+    if account is None:
+        return RedirectResponse("/login?next=/workspace", status_code=303)
+    return _render_workspace(request, account)
+
+
+def _render_workspace(
+    request: Request, account: Account, *, status: int = 200, error: DomainError | None = None,
+    values: dict[str, str] | None = None, failed_method: str = "",
+) -> HTMLResponse:
+    with platform_of(request).read() as conn:
+        model = _workspace_model(conn, account)
+    return render(
+        request, "workspace.html", status=status, error=error, values=values or {},
+        failed_method=failed_method, **model,
+    )
+
+
+def _workspace_model(conn: Connection, account: Account) -> dict[str, Any]:
+    entity = registry.find_entity(conn, account.entity) if account.entity else None
+    kinds = set(entity["kinds"]) if entity else set()
+    centers = registry.list_centers(conn)
+    model: dict[str, Any] = {
+        "entity": entity,
+        "kind_names": [registry.ENTITY_KINDS[k] for k in sorted(kinds)],
+        "role_names": [registry.ACCOUNT_ROLES[r] for r in account.roles],
+        "centers": centers,
+        "center_names": _names(centers),
+        "organised": None, "creating": None, "mine": None, "joinable": None, "supervised": None,
+    }
+    if kinds & {"tenderee", "agency"}:
+        model["organised"] = [
+            _with_actions(conn, account, p) for p in list_projects(conn, party=account.entity)
+        ]
+        model["creating"] = [
+            {"method": proc.code, "zh": proc.zh, "en": proc.en,
+             "action": views.action_schema(proc.creating_action)}
+            for proc in views.all_procedures()
+        ]
+    if "bidder" in kinds:
+        model["mine"], model["joinable"] = _bidder_projects(conn, account)
+    if {"center_staff", "regulator", "platform_admin"} & set(account.roles):
+        found = list_projects(conn, center=account.center or None, limit=500)
+        model["supervised"] = [_with_actions(conn, account, p) for p in found]
+    return model
+
+
+def _with_actions(conn: Connection, account: Account, project: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "view": views.project_view(conn, project, account),
+        "actions": views.available_actions(conn, account, project),
+    }
+
+
+def _bidder_projects(
+    conn: Connection, account: Account
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Projects the bidder takes part in, and open ones it may join now."""
+    mine, joinable = [], []
+    for project in list_projects(conn, limit=500):
+        row = _with_actions(conn, account, project)
+        my = row["view"].get("my") or {}
+        if my.get("holder") or my.get("bid"):
+            mine.append(row)
+        elif row["actions"] and not row["view"]["final"]:
+            joinable.append(row)
+    return mine, joinable
+
+
+@router.post("/workspace/projects", response_class=HTMLResponse)
+async def create_project(request: Request) -> Response:
+    """Register a project under a method from the creating action's form."""
+    form = await request.form(max_files=MAX_FORM_FILES)
+    try:
+        return await run_in_threadpool(_create_project, request, form)
+    finally:
+        await form.close()
+
+
+def _create_project(request: Request, form: FormData) -> Response:
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    account = optional_account(request)
+    if account is None:
+        return _login_redirect(request, "/workspace")
+    platform = platform_of(request)
+    method = str(form.get("method") or "")
+    try:
+        action = get_procedure(method).creating_action
+        raw, uploads = _form_inputs(platform, form, action.fields)
+        center = str(raw.get("center") or "")[:16] or None
+        with platform.command(account.actor, center) as uow:
+            raw.update(_register_uploads(uow, uploads))
+            result = perform(uow, account, None, action.name, raw, method=method)
+    except DomainError as exc:
+        return _render_workspace(
+            request, account, status=_status(exc), error=exc, values=_text_values(form),
+            failed_method=method,
+        )
+    code = result["code"]
+    return _redirect(
+        request, f"/projects/{quote(code)}",
+        f"项目已登记，统一交易标识码 {code}", f"project registered, unified deal code {code}",
+    )
+
+
+@router.post("/workspace/documents", response_class=HTMLResponse)
+async def upload_document(request: Request) -> Response:
+    """Upload a document; the flash message gives its SHA-256 for later forms."""
+    form = await request.form(max_files=1)
+    try:
+        return await run_in_threadpool(_upload_document, request, form)
+    finally:
+        await form.close()
+
+
+def _upload_document(request: Request, form: FormData) -> Response:
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    account = optional_account(request)
+    if account is None:
+        return _login_redirect(request, "/workspace")
+    platform = platform_of(request)
+    file = form.get("file")
+    try:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise DomainError("missing-file", "请选择要上传的文件", "choose a file to upload")
+        sha, size, name, media = _store_upload(platform, file)
+        with platform.engine.begin() as conn:
+            register_document(conn, sha, size, name, media, platform.clock.now())
+    except DomainError as exc:
+        return _render_workspace(request, account, status=_status(exc), error=exc)
+    return _redirect(
+        request, "/workspace",
+        f"文件已上传：{name}（{size} 字节），SHA-256：{sha}",
+        f"uploaded {name} ({size} bytes), SHA-256: {sha}",
+    )
+
+
+# ---------------------------------------------------------------- ledger
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request, seq: str = "") -> HTMLResponse:
+    """存证账本: the signed tree head, how to verify it, and a leaf with its inclusion proof."""
+    platform = platform_of(request)
+    with platform.read() as conn:
+        head = _head_view(platform, log.latest_head(conn))
+    lookup, error = None, None
+    if seq.strip():
+        try:
+            lookup = _lookup_leaf(request, seq.strip())
+        except DomainError as exc:
+            error = exc
+    return render(
+        request, "ledger.html", status=_status(error) if error else 200, error=error,
+        head=head, lookup=lookup, seq=seq.strip()[:20],
+        base_url=str(request.base_url).rstrip("/"),
+    )
+
+
+def _lookup_leaf(request: Request, text: str) -> dict[str, Any]:
+    """One event's leaf and its inclusion proof (as the API serves them), checked here."""
+    if not text.isdigit() or not 0 < int(text) < 2**62:
+        raise DomainError(
+            "invalid-seq", "事件序号须为正整数", "the event number must be a positive integer",
+            status=400,
+        )
+    number = int(text)
+    proof = api.inclusion(request, seq=number, tree_size=None)
+    leaf = api.leaf(number, request, optional_account(request))
+    verified = verify_inclusion(
+        bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["tree_size"],
+        [bytes.fromhex(h) for h in proof["audit_path"]],
+        bytes.fromhex(str(proof["tree_head"]["root_hash"])),
+    )
+    data_ok = None
+    if "leaf_data" in leaf:
+        data_ok = leaf_hash(base64.b64decode(leaf["leaf_data"])).hex() == proof["leaf_hash"]
+    return {"leaf": leaf, "proof": proof, "verified": verified, "data_ok": data_ok,
+            "event_json": views.dumps(leaf.get("event")) if "event" in leaf else None}
+

@@ -1,0 +1,389 @@
+"""Server-rendered pages through FastAPI's TestClient (no browser): Chinese first, forms with
+CSRF, the same engine as the API, refusals shown in both languages without changing anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ggzy.bidding.handlers import bids_of
+from ggzy.bootstrap import Platform
+from ggzy.core.clock import MovableClock
+from ggzy.core.codes import make_credit_code
+from ggzy.core.documents import register_document
+from ggzy.ledger import log
+from ggzy.procedures import views
+from ggzy.procedures.engine import get_project, perform
+from ggzy.registry import handlers as registry
+from ggzy.web.app import create_app
+from ggzy.web.auth import SESSION_COOKIE
+from ggzy.web.pages import CSRF_COOKIE, CSRF_FIELD
+
+PASSWORD = "password123"
+CENTER = "420100"
+TENDER_DOC = "%PDF-1.4 招标文件 tender document".encode()
+ENTITIES = (  # username, name, kinds
+    ("tenderee1", "武汉城市建设集团有限公司", ["tenderee"]),
+    ("bidder1", "甲建设工程有限公司", ["bidder"]),
+    ("bidder2", "乙建设工程有限公司", ["bidder"]),
+    ("bidder3", "丙建设工程有限公司", ["bidder"]),
+)
+
+
+@dataclass
+class Site:
+    platform: Platform
+    clock: MovableClock
+    client: TestClient
+    code: str  # a project in bidding
+    tender_sha: str
+    credit: dict[str, str]  # username -> credit code
+
+    def account(self, username: str) -> registry.Account:
+        with self.platform.read() as conn:
+            account = registry.get_account(conn, username)
+        assert account is not None
+        return account
+
+    def ledger_size(self) -> int:
+        with self.platform.read() as conn:
+            return log.current_size(conn)
+
+    def login(self, username: str) -> None:
+        self.client.get("/login")
+        r = self.client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, CSRF_FIELD: self.csrf()},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+
+    def csrf(self) -> str:
+        token = self.client.cookies.get(CSRF_COOKIE)
+        assert token, "no CSRF cookie yet: GET a page first"
+        return token
+
+    def act(self, action: str, data: dict[str, str] | None = None, **kw: object):  # noqa: ANN201
+        body = {CSRF_FIELD: self.csrf(), **(data or {})}
+        return self.client.post(
+            f"/projects/{self.code}/act/{action}", data=body, follow_redirects=False, **kw
+        )
+
+
+def seed(platform: Platform, clock: MovableClock) -> tuple[str, str, dict[str, str]]:
+    """A center, a tenderee, three bidders (each with an account), one announced project."""
+    credit: dict[str, str] = {}
+    with platform.command("system") as uow:
+        registry.register_center(uow, CENTER, "武汉市公共资源交易中心", "武汉")
+        for i, (username, name, kinds) in enumerate(ENTITIES):
+            code = make_credit_code("9", "1", CENTER, f"MA{i + 1:06d}")
+            credit[username] = code
+            registry.register_entity(
+                uow, credit_code=code, name=name, kinds=kinds, legal_representative="张三"
+            )
+            registry.create_account(
+                uow, username=username, display_name=f"{name}经办人", password=PASSWORD,
+                roles=["entity_admin"], entity=code,
+            )
+        registry.create_account(
+            uow, username="staff1", display_name="中心工作人员", password=PASSWORD,
+            roles=["center_staff"], center=CENTER,
+        )
+    with platform.read() as conn:
+        tenderee = registry.get_account(conn, "tenderee1")
+    assert tenderee is not None
+    sha, size = platform.documents.write([TENDER_DOC])
+    start = clock.now()
+    with platform.command(tenderee.actor, CENTER) as uow:
+        register_document(uow.conn, sha, size, "招标文件.pdf", "application/pdf", uow.now)
+        code = perform(
+            uow, tenderee, None, "register_project",
+            {"center": CENTER, "title": "武汉市某某道路改造工程", "estimated_price": "10000000.00",
+             "max_price": "9800000", "state_capital": True},
+            method="construction.open_tendering",
+        )["code"]
+    with platform.command(tenderee.actor, CENTER) as uow:
+        perform(uow, tenderee, code, "publish_announcement", {
+            "tender_document": sha,
+            "doc_sale_start": start.isoformat(),
+            "doc_sale_end": (start + timedelta(days=7)).isoformat(),
+            "bid_deadline": (start + timedelta(days=21, hours=1)).isoformat(),
+            "bid_bond": "200000",
+            "announcement": "武汉市某某道路改造工程已具备招标条件，现进行公开招标。",
+        })
+    return code, sha, credit
+
+
+@pytest.fixture
+def site(platform: Platform, clock: MovableClock) -> Iterator[Site]:
+    code, sha, credit = seed(platform, clock)
+    with TestClient(create_app(platform), raise_server_exceptions=True) as client:
+        yield Site(platform, clock, client, code, sha, credit)
+
+
+def _text(html: str) -> str:
+    """Visible text, roughly: tags dropped, whitespace squeezed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+# ---------------------------------------------------------------- public pages
+
+
+def test_portal_renders_chinese_with_tree_head(site: Site) -> None:
+    r = site.client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert '<html lang="zh-CN">' in html
+    assert "公共资源交易平台（武汉都市圈）· OpenGGZY" in html
+    for label in ("首页", "项目", "工作台", "存证账本", "登录", "最新公告", "正在招标的项目"):
+        assert label in html
+    assert "招标公告" in html and "武汉市某某道路改造工程" in html
+    assert "武汉市公共资源交易中心" in html and f"/projects?center={CENTER}" in html
+    head = site.client.get("/api/v1/ledger/tree-head").json()
+    assert head["root_hash"] in html and head["public_key"] in html
+    assert f">{head['tree_size']}<" in html
+    assert "服务器时间（北京时间）" in html and "2026-03-02 09:00:00" in html
+    assert 'href="/ledger"' in html
+    # the page sets a CSRF cookie for its forms, and refuses to be framed
+    assert CSRF_COOKIE in r.cookies
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_project_page_shows_amounts_in_capitals_and_beijing_time(site: Site) -> None:
+    r = site.client.get(f"/projects/{site.code}")
+    assert r.status_code == 200
+    text = _text(r.text)
+    assert "统一交易标识码" in text and site.code in text
+    assert "10,000,000.00" in text and "人民币壹仟万元整" in text  # estimated price
+    assert "人民币玖佰捌拾万元整" in text  # maximum bid price
+    assert "人民币贰拾万元整" in text  # bid bond
+    assert "投标截止时间" in text and "2026-03-23 10:00:00" in text  # Beijing time
+    assert "工程建设项目公开招标" in text and "武汉城市建设集团有限公司" in text
+    assert "招标公告已发布" in text and "项目已登记赋码" in text  # timeline in Chinese
+    assert "招标公告已发布（投标中）" in text or "投标中" in text
+    # the public sees no form and no tender document link
+    assert "/act/" not in r.text and "/api/v1/documents/" not in r.text
+    assert "登录后可获取招标文件" in text
+
+
+def test_projects_list_filters_by_center_and_stage(site: Site) -> None:
+    r = site.client.get("/projects", params={"center": CENTER, "stage": "bidding"})
+    assert r.status_code == 200 and site.code in r.text
+    r = site.client.get("/projects", params={"stage": "awarded"})
+    assert r.status_code == 200 and site.code not in r.text and "没有符合条件的项目" in r.text
+
+
+def test_unknown_project_is_a_chinese_404_page(site: Site) -> None:
+    r = site.client.get("/projects/4201002026J999999X")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "项目 4201002026J999999X不存在" in r.text
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def test_login_sets_httponly_session_cookie(site: Site) -> None:
+    site.client.get("/login")
+    r = site.client.post(
+        "/login",
+        data={"username": "bidder1", "password": PASSWORD, CSRF_FIELD: site.csrf()},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/workspace"
+    cookies = r.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith(f"{SESSION_COOKIE}="))
+    assert "HttpOnly" in session and "samesite=lax" in session.lower() and "Path=/" in session
+    assert "Secure" not in session  # settings.secure_cookies is off in tests
+    r = site.client.get("/workspace")
+    assert r.status_code == 200
+    assert "甲建设工程有限公司经办人" in r.text and "可参与的项目" in r.text
+    assert "欢迎" in r.text  # the flash message, shown once
+    assert "欢迎" not in site.client.get("/workspace").text
+    # signing out revokes the token
+    token = site.client.cookies.get(SESSION_COOKIE)
+    r = site.client.post("/logout", data={CSRF_FIELD: site.csrf()}, follow_redirects=False)
+    assert r.status_code == 303
+    with site.platform.read() as conn:
+        assert registry.account_for_token(conn, token, site.clock.now()) is None
+    assert site.client.get("/workspace", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_is_refused_in_chinese(site: Site) -> None:
+    site.client.get("/login")
+    r = site.client.post(
+        "/login", data={"username": "bidder1", "password": "wrong-password", CSRF_FIELD: site.csrf()}
+    )
+    assert r.status_code == 401
+    assert "用户名或密码错误" in r.text and "wrong username or password" in r.text
+    assert SESSION_COOKIE not in r.cookies
+
+
+# ---------------------------------------------------------------- forms
+
+
+def test_bidder_obtains_documents_and_bids_through_forms(site: Site) -> None:
+    site.login("bidder1")
+    page = site.client.get(f"/projects/{site.code}").text
+    assert f'action="/projects/{site.code}/act/obtain_documents"' in page
+    assert f'name="{CSRF_FIELD}" value="{site.csrf()}"' in page
+
+    r = site.act("obtain_documents")
+    assert r.status_code == 303 and r.headers["location"] == f"/projects/{site.code}"
+    page = site.client.get(f"/projects/{site.code}").text
+    assert "已完成：获取招标文件" in page
+    assert f"/api/v1/documents/{site.tender_sha}" in page  # holders may download
+    assert site.client.get(f"/api/v1/documents/{site.tender_sha}").content == TENDER_DOC
+    assert 'name="price"' in page and 'name="duration_days"' in page
+    assert 'enctype="multipart/form-data"' in page  # the bid form takes a file
+
+    size = site.ledger_size()
+    r = site.act(
+        "submit_bid",
+        {"price": "9,388,800.00", "duration_days": "365", "quality": "合格"},
+        files={"bid_file": ("投标文件.pdf", b"%PDF bid of bidder1", "application/pdf")},
+    )
+    assert r.status_code == 303, r.text
+    assert site.ledger_size() == size + 1
+    page = site.client.get(f"/projects/{site.code}").text
+    bidder = site.account("bidder1")
+    with site.platform.read() as conn:
+        project = get_project(conn, site.code)
+        mine = views.project_view(conn, project, bidder)["my"]["bid"]
+        assert len(bids_of(conn, site.code)) == 1
+    assert "投标回执" in page and mine["sealed_sha256"] in page
+    assert f'href="/ledger?seq={mine["seq"]}"' in page
+    assert "9,388,800.00" not in page  # the price stays sealed, even for its bidder
+
+    # another bidder and the public see neither the bid nor the bidder
+    site.client.cookies.delete(SESSION_COOKIE)
+    public = site.client.get(f"/projects/{site.code}").text
+    assert "甲建设工程有限公司" not in public and mine["sealed_sha256"] not in public
+
+
+def test_post_without_csrf_is_refused_with_403(site: Site) -> None:
+    site.login("bidder1")
+    size = site.ledger_size()
+    url = f"/projects/{site.code}/act/obtain_documents"
+    for body in ({}, {CSRF_FIELD: "x" * 43}, {CSRF_FIELD: ""}):
+        r = site.client.post(url, data=body, follow_redirects=False)
+        assert r.status_code == 403
+        assert "CSRF" in r.text and "请求校验失败" in r.text and "reload the page" in r.text
+    # a matching form field without the cookie is refused too
+    token = site.csrf()
+    site.client.cookies.delete(CSRF_COOKIE)
+    r = site.client.post(url, data={CSRF_FIELD: token}, follow_redirects=False)
+    assert r.status_code == 403
+    assert site.ledger_size() == size
+    # the login form is protected as well
+    r = site.client.post("/login", data={"username": "bidder2", "password": PASSWORD})
+    assert r.status_code == 403
+
+
+def test_wrong_role_action_shows_chinese_error_and_changes_nothing(site: Site) -> None:
+    site.login("bidder1")
+    size = site.ledger_size()
+    r = site.act("publish_announcement", {"announcement": "伪造公告"})
+    assert r.status_code == 403
+    text = _text(r.text)
+    assert "无权执行“发布招标公告”：仅限招标人、招标代理机构" in text
+    assert "'publish the tender announcement' is only for" in r.text.replace("&#39;", "'")
+    assert 'role="alert"' in r.text and "武汉市某某道路改造工程" in text  # the page itself
+    assert site.ledger_size() == size
+
+
+def test_invalid_input_is_refused_and_the_form_keeps_its_values(site: Site) -> None:
+    site.login("bidder2")
+    assert site.act("obtain_documents").status_code == 303
+    size = site.ledger_size()
+    r = site.act("submit_bid", {"price": "九百万", "duration_days": "300", "quality": "优良"})
+    assert r.status_code == 422
+    assert "投标报价" in r.text and 'value="九百万"' in r.text and "优良" in r.text
+    assert site.ledger_size() == size
+
+
+def test_bid_after_the_deadline_is_refused(site: Site) -> None:
+    site.login("bidder3")
+    assert site.act("obtain_documents").status_code == 303
+    site.clock.advance(days=21, hours=2)
+    site.login("bidder3")  # the session of this morning has expired
+    size = site.ledger_size()
+    r = site.act("submit_bid", {"price": "9000000", "duration_days": "300", "quality": "合格"})
+    assert r.status_code == 409
+    assert "已过截止时间（2026-03-23 10:00:00），不能再递交投标文件" in r.text
+    assert site.ledger_size() == size
+
+
+def test_tenderee_registers_and_publishes_through_workspace_forms(site: Site) -> None:
+    site.login("tenderee1")
+    page = site.client.get("/workspace").text
+    assert "我组织的项目" in page and site.code in page and "登记新项目" in page
+    assert 'action="/workspace/projects"' in page
+    r = site.client.post(
+        "/workspace/projects",
+        data={
+            CSRF_FIELD: site.csrf(), "method": "construction.open_tendering", "center": CENTER,
+            "title": "某某中学教学楼新建工程", "estimated_price": "23456789.12", "state_capital": "true",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    code = r.headers["location"].rsplit("/", 1)[1]
+    page = site.client.get(f"/projects/{code}").text
+    assert "项目已登记，统一交易标识码" in page
+    assert "人民币贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元壹角贰分" in page
+    assert "发布招标公告" in page and 'type="datetime-local"' in page
+
+    start = "2026-03-02T10:00"
+    r = site.client.post(
+        f"/projects/{code}/act/publish_announcement",
+        data={
+            CSRF_FIELD: site.csrf(), "doc_sale_start": start, "doc_sale_end": "2026-03-09T17:00",
+            "bid_deadline": "2026-03-25T09:30", "announcement": "现进行公开招标。",
+        },
+        files={"tender_document": ("招标文件.pdf", b"%PDF school", "application/pdf")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = site.client.get(f"/projects/{code}").text
+    assert "2026-03-25 09:30:00" in page  # datetime-local is read as Beijing time
+
+
+def test_workspace_upload_gives_the_sha256(site: Site) -> None:
+    site.login("tenderee1")
+    r = site.client.post(
+        "/workspace/documents",
+        data={CSRF_FIELD: site.csrf()},
+        files={"file": ("澄清.pdf", b"%PDF clarification", "application/pdf")},
+    )
+    assert r.status_code == 200 and "文件已上传" in r.text
+    import hashlib
+
+    assert hashlib.sha256(b"%PDF clarification").hexdigest() in r.text
+
+
+def test_staff_workspace_lists_the_centers_projects(site: Site) -> None:
+    site.login("staff1")
+    page = site.client.get("/workspace").text
+    assert "本中心全部项目" in page and site.code in page
+
+
+def test_ledger_page_looks_up_a_leaf_and_verifies_its_proof(site: Site) -> None:
+    page = site.client.get("/ledger").text
+    assert "RFC 6962" in page and "/api/v1/ledger/proof/inclusion?seq=" in page
+    assert "curl -s" in page
+    r = site.client.get("/ledger", params={"seq": "1"})
+    assert r.status_code == 200
+    assert "包含证明验证通过" in r.text and "叶子数据与叶子哈希一致" in r.text
+    assert "CenterRegistered" in r.text
+    r = site.client.get("/ledger", params={"seq": "99999"})
+    assert r.status_code == 400 and "不在大小为" in r.text
+    r = site.client.get("/ledger", params={"seq": "abc"})
+    assert r.status_code == 400 and "事件序号须为正整数" in r.text

@@ -1,0 +1,298 @@
+"""The demo network: nine centers, every stage of open tendering on show, seeded once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from ggzy.bidding.tables import bids
+from ggzy.bootstrap import Platform, create_platform
+from ggzy.config import load_settings
+from ggzy.core.clock import MovableClock
+from ggzy.core.codes import is_valid_credit_code
+from ggzy.core.projections import row_to_event
+from ggzy.core.tables import events
+from ggzy.demo import CENTERS, DEMO_PASSWORD, DemoSummary, seed_demo
+from ggzy.ledger.signing import NodeKey
+from ggzy.ledger.verify import verify_log
+from ggzy.migrate import upgrade
+from ggzy.procedures.engine import get_project, list_projects, perform
+from ggzy.registry import handlers as registry
+from ggzy.registry.tables import credentials
+
+WUHAN_CIRCLE = {
+    "420100": "武汉",
+    "420200": "黄石",
+    "420700": "鄂州",
+    "420900": "孝感",
+    "421100": "黄冈",
+    "421200": "咸宁",
+    "429004": "仙桃",
+    "429006": "天门",
+    "429005": "潜江",
+}
+
+# Presents to seed at: after the Spring Festival holidays, just after the National Day holidays,
+# and late December, when the open tenders' deadlines fall in a year whose holidays the
+# calendar package does not know yet (the demo then declares a provisional schedule).
+PRESENTS = {
+    "march": datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+    "october": datetime(2026, 10, 9, 6, 17, 42, tzinfo=UTC),
+    "december": datetime(2026, 12, 28, 7, 13, 5, tzinfo=UTC),
+}
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash the demo passwords with small argon2 parameters: the hashing is not under test."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(registry, "_hasher", cheap, raising=False)
+
+
+@dataclass
+class Seeded:
+    platform: Platform
+    present: datetime
+    summary: DemoSummary
+
+
+@pytest.fixture(scope="module", params=sorted(PRESENTS))
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    """A demo network seeded once per present on a migrated SQLite file (read-only tests)."""
+    present = PRESENTS[request.param]
+    data_dir: Path = tmp_path_factory.mktemp(f"demo-{request.param}")
+    settings = load_settings(
+        database_url=f"sqlite:///{data_dir / 'ggzy.db'}", data_dir=data_dir, node_id="demo-test"
+    )
+    upgrade(settings.database_url)
+    clock = MovableClock(present)
+    platform = create_platform(settings, clock, NodeKey.generate())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            registry,
+            "_hasher",
+            PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+            raising=False,
+        )
+        summary = seed_demo(platform, quiet=True)
+    try:
+        yield Seeded(platform, present, summary)
+    finally:
+        platform.engine.dispose()
+
+
+def all_events(platform: Platform) -> list:
+    with platform.read() as conn:
+        return [row_to_event(r) for r in conn.execute(select(events).order_by(events.c.seq))]
+
+
+def project_events(platform: Platform, code: str, type_: str) -> list:
+    return [e for e in all_events(platform) if e.subject_id == code and e.type == type_]
+
+
+def projects_in(platform: Platform, stage: str) -> list[dict]:
+    with platform.read() as conn:
+        return list_projects(conn, stage=stage)
+
+
+# ---------------------------------------------------------------- the network
+
+
+def test_the_demo_network_is_the_nine_wuhan_circle_centers_on_one_node(seeded: Seeded) -> None:
+    with seeded.platform.read() as conn:
+        centers = registry.list_centers(conn)
+    assert {c["code"] for c in centers} == set(WUHAN_CIRCLE)
+    for c in centers:
+        assert c["name"] == f"{WUHAN_CIRCLE[c['code']]}市公共资源交易中心"
+        assert c["node_id"] == "demo-test"
+    assert seeded.summary.centers == 9 and len(CENTERS) == 9
+
+
+def test_entities_have_valid_credit_codes_of_their_city_spread_over_the_circle(
+    seeded: Seeded,
+) -> None:
+    with seeded.platform.read() as conn:
+        entities = registry.list_entities(conn)
+    kinds = [k for e in entities for k in e["kinds"]]
+    assert kinds.count("tenderee") == 4 and kinds.count("agency") == 2
+    assert kinds.count("bidder") == 8
+    for e in entities:
+        assert is_valid_credit_code(e["credit_code"])
+        assert e["credit_code"][2:8] == e["region"]
+        assert e["contacts"] and e["contacts"][0]["phone"]
+        if "bidder" in e["kinds"]:
+            assert e["qualifications"], e["name"]
+    assert {e["region"] for e in entities} == set(WUHAN_CIRCLE)
+
+
+def test_every_demo_account_signs_in_with_the_documented_password(seeded: Seeded) -> None:
+    usernames = {a.username for a in seeded.summary.accounts}
+    expected = {"admin", "regulator", "tenderee1", "agency1", "bidder1", "bidder8"}
+    expected |= {c.staff for c in CENTERS}
+    assert expected <= usernames and len(usernames) == 25
+    hasher = PasswordHasher()
+    with seeded.platform.read() as conn:
+        rows = conn.execute(select(credentials.c.username, credentials.c.password_hash))
+        hashes = {username: digest for username, digest in rows}
+        for username in usernames:
+            assert hasher.verify(hashes[username], DEMO_PASSWORD)
+        staff = registry.get_account(conn, "staff.huanggang")
+        assert staff is not None and staff.center == "421100"
+        assert staff.roles == ("center_staff",)
+
+
+# ---------------------------------------------------------------- the projects
+
+
+def test_every_stage_is_on_show_at_the_present(seeded: Seeded) -> None:
+    counts = seeded.summary.stage_counts()
+    assert counts.get("awarded", 0) >= 2
+    assert counts.get("failed", 0) == 1
+    assert counts.get("publicized", 0) + counts.get("evaluated", 0) >= 1
+    assert counts.get("bidding", 0) >= 2
+    for project in projects_in(seeded.platform, "bidding"):
+        deadline = datetime.fromisoformat(project["data"]["bid_deadline"])
+        assert deadline > seeded.present + timedelta(days=10)
+        sale_end = datetime.fromisoformat(project["data"]["doc_sale_end"])
+        assert sale_end > seeded.present
+    for project in projects_in(seeded.platform, "publicized"):
+        assert datetime.fromisoformat(project["data"]["publicity_end"]) > seeded.present
+
+
+def test_the_awards_are_in_different_centers_and_one_was_run_by_an_agency(
+    seeded: Seeded,
+) -> None:
+    awarded = projects_in(seeded.platform, "awarded")
+    assert len({p["center"] for p in awarded}) == len(awarded) >= 2
+    assert any(p["agency"] for p in awarded)
+    assert any(not p["agency"] for p in awarded)
+
+
+def test_every_award_goes_to_the_lowest_qualified_evaluated_price(seeded: Seeded) -> None:
+    platform = seeded.platform
+    for project in projects_in(platform, "awarded"):
+        code = project["code"]
+        opened = {
+            e.payload["bidder"]: e.payload["price"]
+            for e in project_events(platform, code, "BidOpened")
+        }
+        (evaluation,) = project_events(platform, code, "EvaluationCompleted")
+        rejected = {r["bidder"] for r in evaluation.payload["rejected"]}
+        assert rejected and all(r["reason"] for r in evaluation.payload["rejected"])
+        max_price = project["data"]["max_price"]
+        qualified = {b: p for b, p in opened.items() if b not in rejected and p <= max_price}
+        (award,) = project_events(platform, code, "AwardNoticeIssued")
+        assert award.payload["price"] == min(qualified.values())
+        assert award.payload["winner"] == min(qualified, key=qualified.__getitem__)
+        assert min(opened.values()) < award.payload["price"]  # the cheapest bid was rejected
+        assert project["data"]["winner"] == award.payload["winner"]
+
+
+def test_the_full_tenders_show_questions_resubmissions_and_withdrawals(seeded: Seeded) -> None:
+    platform = seeded.platform
+    for project in projects_in(platform, "awarded") + projects_in(platform, "publicized"):
+        code = project["code"]
+        assert 3 <= len(project_events(platform, code, "TenderDocumentsObtained")) <= 5
+        assert len(project_events(platform, code, "QuestionAsked")) == 1
+        (clarification,) = project_events(platform, code, "ClarificationIssued")
+        assert clarification.payload["answers"]
+        with platform.read() as conn:
+            statuses = [r.status for r in conn.execute(select(bids).where(bids.c.project == code))]
+        assert statuses.count("superseded") == 1
+        assert statuses.count("withdrawn") == 1
+        assert statuses.count("opened") == len(project_events(platform, code, "BidOpened")) >= 3
+        (publicity,) = project_events(platform, code, "CandidatesPublicized")
+        start = datetime.fromisoformat(publicity.payload["publicity_start"])
+        end = datetime.fromisoformat(publicity.payload["publicity_end"])
+        assert end - start >= timedelta(days=3)
+
+
+def test_the_failed_tender_had_only_two_bids(seeded: Seeded) -> None:
+    (failed,) = projects_in(seeded.platform, "failed")
+    (event,) = project_events(seeded.platform, failed["code"], "TenderFailed")
+    assert event.payload["reason"] == "too-few-bids" and event.payload["bids"] == 2
+
+
+def test_the_tender_documents_are_real_stored_files(seeded: Seeded) -> None:
+    platform = seeded.platform
+    announcements = [e for e in all_events(platform) if e.type == "AnnouncementPublished"]
+    assert len(announcements) == 6
+    for ev in announcements:
+        (sha,) = ev.documents
+        text = platform.documents.read(sha).decode("utf-8")
+        assert ev.subject_id in text and "招 标 文 件" in text and "评标办法" in text
+
+
+def test_the_clock_only_moved_forward_from_the_past_to_the_present(seeded: Seeded) -> None:
+    times = [e.recorded_at for e in all_events(seeded.platform)]
+    assert times == sorted(times)
+    assert seeded.present - timedelta(days=62) <= times[0] < seeded.present - timedelta(days=55)
+    assert times[-1] <= seeded.present
+    assert seeded.platform.clock.now() == seeded.present  # the platform's own clock is back
+
+
+def test_the_seeded_ledger_verifies(seeded: Seeded) -> None:
+    with seeded.platform.read() as conn:
+        report = verify_log(conn, seeded.platform.node_key.public_b64())
+    assert report.ok, report.problems
+    assert report.events == seeded.summary.events
+
+
+def test_a_late_december_present_declares_a_provisional_holiday_schedule(seeded: Seeded) -> None:
+    declared = [e for e in all_events(seeded.platform) if e.type == "HolidayScheduleDeclared"]
+    years = [e.payload["year"] for e in declared]
+    assert all(e.payload["holidays"] == [f"{e.payload['year']}-01-01"] for e in declared)
+    if seeded.present.month == 12:
+        assert years == [seeded.present.year + 1]
+    elif seeded.present.month == 3:
+        assert years == []
+
+
+# ---------------------------------------------------------------- on every backend
+
+
+def test_seeding_twice_changes_nothing_and_a_visitor_can_bid_right_away(
+    platform: Platform,
+) -> None:
+    present = platform.clock.now()
+    first = seed_demo(platform, quiet=True)
+    assert first.created and first.password == DEMO_PASSWORD
+    assert first.stage_counts() == {"awarded": 2, "bidding": 2, "failed": 1, "publicized": 1}
+
+    second = seed_demo(platform, quiet=True)
+    assert not second.created
+    assert (second.events, second.projects, second.accounts) == (
+        first.events,
+        first.projects,
+        first.accounts,
+    )
+
+    with platform.read() as conn:
+        visitor = registry.get_account(conn, "bidder2")
+        open_tenders = [p["code"] for p in list_projects(conn, stage="bidding")]
+    assert visitor is not None and platform.clock.now() == present
+    for code in open_tenders:
+        with platform.command(visitor.actor, center=code[:6]) as uow:
+            perform(uow, visitor, code, "obtain_documents", {})
+            receipt = perform(
+                uow,
+                visitor,
+                code,
+                "submit_bid",
+                {"price": "11000000.00", "duration_days": 300, "quality": "合格"},
+            )
+        assert receipt["receipt"]["sealed_sha256"]
+    with platform.read() as conn:
+        for code in open_tenders:
+            assert get_project(conn, code)["stage"] == "bidding"
+        payloads = [json.loads(r.payload) for r in conn.execute(select(events.c.payload))]
+    assert all("password" not in json.dumps(p) for p in payloads)
