@@ -20,6 +20,7 @@ Fixtures
 - node_key: a fresh Ed25519 NodeKey.
 - platform: ggzy.bootstrap.create_platform over db_url with clock, node_key, node_id
   "test-node" and data_dir tmp_path; its engine is disposed after the test.
+- Tests marked @pytest.mark.slow are skipped unless run with -m slow or GGZY_RUN_SLOW=1.
 - tamper: tamper(sql, ...) runs raw SQL with the append-only triggers of events, tree_heads and
   ledger_nodes switched off (SQLite: DROP TRIGGER and re-create; PostgreSQL: DISABLE TRIGGER
   USER and ENABLE), in one transaction: to simulate an attacker with database access.
@@ -52,6 +53,20 @@ REQUIRE_PG_ENV = "GGZY_TEST_REQUIRE_POSTGRES"
 LOCAL_PG = "postgresql+psycopg://{user}@127.0.0.1:5432/postgres"
 APPEND_ONLY_TABLES = ("events", "tree_heads", "ledger_nodes")
 CLOCK_START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+RUN_SLOW_ENV = "GGZY_RUN_SLOW"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow are skipped (with the reason shown) unless asked for by -m or env."""
+    markexpr = config.getoption("markexpr", "") or ""
+    if os.environ.get(RUN_SLOW_ENV) == "1" or ("slow" in markexpr and "not slow" not in markexpr):
+        return
+    skip = pytest.mark.skip(reason=f"slow: run with -m slow or {RUN_SLOW_ENV}=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,7 +114,7 @@ def _find_postgres() -> PostgresServer:
         error = _can_connect(url)
         if error:
             # the user asked for PostgreSQL: failing beats skipping
-            raise pytest.UsageError(f"{PG_ENV}={env} does not answer: {error}")
+            pytest.fail(f"{PG_ENV}={env} does not answer: {error}", pytrace=False)
         return PostgresServer(url, "")
     errors = []
     for user in ("postgres", "root"):
@@ -136,6 +151,35 @@ def _create_database(server: PostgresServer) -> str:
     finally:
         engine.dispose()
     return name
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_stale_databases(server: PostgresServer) -> None:
+    """Drop ggzy_test_<pid>_* databases left by killed sessions on this machine."""
+    host = make_url(server.admin_url or "").host
+    if host not in ("127.0.0.1", "localhost", None):
+        return  # pids of another machine mean nothing here
+    engine = _admin_engine(server)
+    try:
+        with engine.connect() as conn:
+            names = conn.exec_driver_sql(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'ggzy\\_test\\_%%'"
+            ).scalars()
+            for name in list(names):
+                parts = name.split("_")
+                if len(parts) == 4 and parts[2].isdigit() and not _pid_alive(int(parts[2])):
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
 
 
 def _drop_database(server: PostgresServer, name: str) -> None:
@@ -178,6 +222,7 @@ def _postgres_session_db(postgres_server: PostgresServer) -> Iterator[tuple[str,
     from ggzy.migrate import upgrade
 
     _skip_or_fail_without_postgres(postgres_server)
+    _drop_stale_databases(postgres_server)
     name = _create_database(postgres_server)
     url = postgres_server.database_url(name)
     engine: Engine | None = None
@@ -211,6 +256,8 @@ def _reset_postgres(url: str, engine: Engine) -> None:
         upgrade(url)
         return
     with engine.begin() as conn:
+        # a connection left open by an earlier test would block TRUNCATE: say so, do not hang
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
         for table, enabled in triggers:
             if enabled == "D":  # a test disabled it and did not switch it back on
                 conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")

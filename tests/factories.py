@@ -1,7 +1,7 @@
 """Builders of real test data: a center, parties with accounts, an announced project.
 
-    parties = seed_parties(platform)          # 武汉 center, tenderee, agency, 4 bidders
-    code = announce(platform, parties)        # registered and announced, deadline +21 days
+parties = seed_parties(platform)          # 武汉 center, tenderee, agency, 4 bidders
+code = announce(platform, parties)        # registered and announced, deadline +21 days
 """
 
 from __future__ import annotations
@@ -35,20 +35,34 @@ class Parties:
 def _company(uow: Any, n: int, name: str, kinds: list[str], username: str) -> Account:
     code = make_credit_code("9", "1", "420100", f"MA{n:06d}")
     registry.register_entity(
-        uow, credit_code=code, name=name, kinds=kinds, legal_representative="王建国",
+        uow,
+        credit_code=code,
+        name=name,
+        kinds=kinds,
+        legal_representative="王建国",
         contacts=[{"name": "李经办", "phone": "027-85551234", "email": f"{username}@example.cn"}],
         qualifications=[{"name": "建筑工程施工总承包", "grade": "一级", "number": f"D{n:08d}"}],
     )
     return registry.create_account(
-        uow, username=username, display_name=name, password=PASSWORD, roles=["entity_admin"],
+        uow,
+        username=username,
+        display_name=name,
+        password=PASSWORD,
+        roles=["entity_admin"],
         entity=code,
     )
 
 
 def seed_parties(platform: Platform, bidders: int = 4) -> Parties:
     """Register the 武汉 center, a tenderee, an agency, bidders and center staff."""
-    names = ["湖北楚天建设工程有限公司", "武汉江城路桥集团有限公司", "黄石磁湖建筑有限公司",
-             "孝感槐荫市政工程有限公司", "鄂州凤凰建设有限公司", "咸宁温泉建工有限公司"]
+    names = [
+        "湖北楚天建设工程有限公司",
+        "武汉江城路桥集团有限公司",
+        "黄石磁湖建筑有限公司",
+        "孝感槐荫市政工程有限公司",
+        "鄂州凤凰建设有限公司",
+        "咸宁温泉建工有限公司",
+    ]
     with platform.command("system") as uow:
         registry.register_center(uow, "420100", "武汉市公共资源交易中心", "武汉")
         tenderee = _company(uow, 1, "武汉长江城建投资有限公司", ["tenderee"], "tenderee1")
@@ -57,15 +71,25 @@ def seed_parties(platform: Platform, bidders: int = 4) -> Parties:
             _company(uow, 10 + i, names[i], ["bidder"], f"bidder{i + 1}") for i in range(bidders)
         ]
         staff = registry.create_account(
-            uow, username="staff.wuhan", display_name="武汉中心工作人员", password=PASSWORD,
-            roles=["center_staff"], center="420100",
+            uow,
+            username="staff.wuhan",
+            display_name="武汉中心工作人员",
+            password=PASSWORD,
+            roles=["center_staff"],
+            center="420100",
         )
     codes = {a.display_name: a.entity for a in [tenderee, agency, *accounts] if a.entity}
     return Parties(tenderee, agency, accounts, staff, codes)
 
 
-def act(platform: Platform, account: Account, code: str | None, action: str, data: dict[str, Any],
-        **kw: Any) -> dict[str, Any]:
+def act(
+    platform: Platform,
+    account: Account,
+    code: str | None,
+    action: str,
+    data: dict[str, Any],
+    **kw: Any,
+) -> dict[str, Any]:
     """Perform one action in its own command transaction."""
     with platform.command(account.actor) as uow:
         return perform(uow, account, code, action, data, **kw)
@@ -73,14 +97,22 @@ def act(platform: Platform, account: Account, code: str | None, action: str, dat
 
 def register_project(platform: Platform, parties: Parties, **fields: Any) -> str:
     """Register a construction project as the tenderee; returns its unified deal code."""
-    data = {"center": "420100", "title": "江城大道快速化改造工程施工", "estimated_price": "12000000.00",
-            "max_price": "11800000.00", "state_capital": True, **fields}
+    data = {
+        "center": "420100",
+        "title": "江城大道快速化改造工程施工",
+        "estimated_price": "12000000.00",
+        "max_price": "11800000.00",
+        "state_capital": True,
+        **fields,
+    }
     return act(platform, parties.tenderee, None, "register_project", data, method=METHOD)["code"]
 
 
 def tender_document(platform: Platform) -> str:
     """Store a real tender document and return its SHA-256."""
-    sha, size = platform.documents.write([b"%PDF-1.4\n% \xe6\x8b\x9b\xe6\xa0\x87\xe6\x96\x87\xe4\xbb\xb6\n"])
+    sha, size = platform.documents.write(
+        [b"%PDF-1.4\n% \xe6\x8b\x9b\xe6\xa0\x87\xe6\x96\x87\xe4\xbb\xb6\n"]
+    )
     with platform.engine.begin() as conn:
         register_document(conn, sha, size, "招标文件.pdf", "application/pdf", platform.clock.now())
     return sha
@@ -106,9 +138,16 @@ def announce(platform: Platform, parties: Parties, **fields: Any) -> str:
     return code
 
 
-def bid(platform: Platform, bidder: Account, code: str, price: str, obtain: bool = True) -> dict[str, Any]:
+def bid(
+    platform: Platform, bidder: Account, code: str, price: str, obtain: bool = True
+) -> dict[str, Any]:
     """Obtain the documents (once) and submit a bid."""
     if obtain:
         act(platform, bidder, code, "obtain_documents", {})
-    return act(platform, bidder, code, "submit_bid",
-               {"price": price, "duration_days": 540, "quality": "合格"})
+    return act(
+        platform,
+        bidder,
+        code,
+        "submit_bid",
+        {"price": price, "duration_days": 540, "quality": "合格"},
+    )

@@ -45,6 +45,8 @@ projections_app = typer.Typer(help="投影（当前状态表） / projections.",
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
+bench_app = typer.Typer(help="基准测试（JSON 输出） / benchmarks printing JSON.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -83,7 +85,7 @@ def _serve(platform: Platform, host: str, port: int) -> None:
     from ggzy.web.app import create_app  # imported late: the web layer is the heaviest part
 
     console.print(f"正在服务 / serving [bold]http://{host}:{port}/[/bold]（Ctrl+C 停止 / to stop）")
-    uvicorn.run(create_app(platform), host=host, port=port)
+    uvicorn.run(create_app(platform, scheduler_interval=10.0), host=host, port=port)
 
 
 # ---------------------------------------------------------------- commands
@@ -226,6 +228,20 @@ def _database_error(exc: Exception) -> str:
     )
 
 
+@bench_app.command("ledger")
+def bench_ledger(
+    events: int = typer.Option(20_000, help="事件数 / events to append."),
+    batch: int = typer.Option(50, help="每个命令的事件数 / events per command."),
+    proofs: int = typer.Option(200, help="抽样证明数 / proofs to sample."),
+) -> None:
+    """账本基准：存储子树哈希的证明 vs 全量重建 / stored-log proofs vs a rebuild, as JSON."""
+    import json
+
+    from ggzy.ledger.bench import run
+
+    print(json.dumps(run(events=events, batch=batch, proofs=proofs), ensure_ascii=False, indent=2))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the `ggzy` command line, e.g. main(["ledger", "verify"])."""
     try:
@@ -238,3 +254,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -41,8 +41,13 @@ def test_the_whole_procedure_from_announcement_to_award(platform, clock):
     clock.advance(days=22)
     assert act(platform, p.tenderee, code, "open_bids", {})["stage"] == "opened"
     act(platform, p.tenderee, code, "evaluate", {})
-    act(platform, p.tenderee, code, "publicize_candidates",
-        {"publicity_end": (clock.now() + timedelta(days=3)).isoformat()})
+    act(
+        platform,
+        p.tenderee,
+        code,
+        "publicize_candidates",
+        {"publicity_end": (clock.now() + timedelta(days=3)).isoformat()},
+    )
     clock.advance(days=4)
     result = act(platform, p.tenderee, code, "award", {})
     assert result["stage"] == "awarded"
@@ -79,8 +84,13 @@ def test_a_bid_after_the_deadline_is_refused_and_nothing_is_stored(platform, clo
     clock.advance(days=21, hours=1)  # exactly the deadline
     before = event_count(platform)
     with pytest.raises(DomainError) as err:
-        act(platform, p.bidders[0], code, "submit_bid",
-            {"price": "100", "duration_days": 1, "quality": "合格"})
+        act(
+            platform,
+            p.bidders[0],
+            code,
+            "submit_bid",
+            {"price": "100", "duration_days": 1, "quality": "合格"},
+        )
     assert err.value.code == "too-late" and "截止" in err.value.zh
     assert event_count(platform) == before
 
@@ -97,8 +107,13 @@ def test_a_later_bid_replaces_the_earlier_and_only_the_last_counts(platform, clo
     p = seed_parties(platform)
     code = announce(platform, p)
     bid(platform, p.bidders[0], code, "11000000")
-    act(platform, p.bidders[0], code, "submit_bid", {"price": "10900000", "duration_days": 500,
-                                                     "quality": "合格"})
+    act(
+        platform,
+        p.bidders[0],
+        code,
+        "submit_bid",
+        {"price": "10900000", "duration_days": 500, "quality": "合格"},
+    )
     bid(platform, p.bidders[1], code, "11100000")
     bid(platform, p.bidders[2], code, "11200000")
     clock.advance(days=22)
@@ -156,8 +171,13 @@ def test_an_announcement_with_less_than_twenty_days_to_the_deadline_is_refused(p
     p = seed_parties(platform)
     code = register_project(platform, p)
     with pytest.raises(DomainError) as err:
-        act(platform, p.tenderee, code, "publish_announcement",
-            announcement(platform, deadline_days=15))
+        act(
+            platform,
+            p.tenderee,
+            code,
+            "publish_announcement",
+            announcement(platform, deadline_days=15),
+        )
     assert err.value.code == "period-too-short"
     assert "招标投标法 第24条" in err.value.zh
     assert stage(platform, code) == "registered"
@@ -232,8 +252,10 @@ def test_all_bids_rejected_fails_the_tender(platform, clock):
         bid(platform, b, code, "11000000")
     clock.advance(days=22)
     act(platform, p.tenderee, code, "open_bids", {})
-    reviews = [{"bidder": b.entity, "qualified": False, "reason": "未按要求提供业绩证明"}
-               for b in p.bidders[:3]]
+    reviews = [
+        {"bidder": b.entity, "qualified": False, "reason": "未按要求提供业绩证明"}
+        for b in p.bidders[:3]
+    ]
     assert act(platform, p.tenderee, code, "evaluate", {"reviews": reviews})["stage"] == "failed"
 
 
@@ -246,8 +268,13 @@ def test_publicity_shorter_than_three_days_is_refused(platform, clock):
     act(platform, p.tenderee, code, "open_bids", {})
     act(platform, p.tenderee, code, "evaluate", {})
     with pytest.raises(DomainError) as err:
-        act(platform, p.tenderee, code, "publicize_candidates",
-            {"publicity_end": (clock.now() + timedelta(days=1)).isoformat()})
+        act(
+            platform,
+            p.tenderee,
+            code,
+            "publicize_candidates",
+            {"publicity_end": (clock.now() + timedelta(days=1)).isoformat()},
+        )
     assert err.value.extra["rule"] == "publicity_min_days"
 
 
@@ -259,8 +286,13 @@ def test_the_award_waits_for_the_end_of_publicity(platform, clock):
     clock.advance(days=22)
     act(platform, p.tenderee, code, "open_bids", {})
     act(platform, p.tenderee, code, "evaluate", {})
-    act(platform, p.tenderee, code, "publicize_candidates",
-        {"publicity_end": (clock.now() + timedelta(days=3)).isoformat()})
+    act(
+        platform,
+        p.tenderee,
+        code,
+        "publicize_candidates",
+        {"publicity_end": (clock.now() + timedelta(days=3)).isoformat()},
+    )
     with pytest.raises(DomainError) as err:
         act(platform, p.tenderee, code, "award", {})
     assert err.value.code == "too-early"
@@ -274,23 +306,42 @@ def test_a_state_funded_project_needs_a_reason_to_pass_over_the_first_candidate(
     clock.advance(days=22)
     act(platform, p.tenderee, code, "open_bids", {})
     act(platform, p.tenderee, code, "evaluate", {})
-    act(platform, p.tenderee, code, "publicize_candidates",
-        {"publicity_end": (clock.now() + timedelta(days=3)).isoformat()})
+    act(
+        platform,
+        p.tenderee,
+        code,
+        "publicize_candidates",
+        {"publicity_end": (clock.now() + timedelta(days=3)).isoformat()},
+    )
     clock.advance(days=4)
     with pytest.raises(DomainError) as err:
         act(platform, p.tenderee, code, "award", {"winner": p.bidders[1].entity})
     assert "第55条" in err.value.zh
-    result = act(platform, p.tenderee, code, "award",
-                 {"winner": p.bidders[1].entity, "reason": "第一中标候选人放弃中标"})
+    result = act(
+        platform,
+        p.tenderee,
+        code,
+        "award",
+        {"winner": p.bidders[1].entity, "reason": "第一中标候选人放弃中标"},
+    )
     assert result["stage"] == "awarded"
 
 
 def test_an_agency_registers_a_project_for_its_tenderee(platform):
     p = seed_parties(platform)
-    result = act(platform, p.agency, None, "register_project",
-                 {"center": "420100", "title": "某学校改扩建工程", "estimated_price": "3000000",
-                  "tenderee": p.tenderee.entity},
-                 method="construction.open_tendering")
+    result = act(
+        platform,
+        p.agency,
+        None,
+        "register_project",
+        {
+            "center": "420100",
+            "title": "某学校改扩建工程",
+            "estimated_price": "3000000",
+            "tenderee": p.tenderee.entity,
+        },
+        method="construction.open_tendering",
+    )
     with platform.read() as conn:
         project = get_project(conn, result["code"])
     assert (project["tenderee"], project["agency"]) == (p.tenderee.entity, p.agency.entity)
@@ -299,9 +350,14 @@ def test_an_agency_registers_a_project_for_its_tenderee(platform):
 def test_a_bidder_cannot_register_a_project(platform):
     p = seed_parties(platform)
     with pytest.raises(DomainError) as err:
-        act(platform, p.bidders[0], None, "register_project",
+        act(
+            platform,
+            p.bidders[0],
+            None,
+            "register_project",
             {"center": "420100", "title": "x", "estimated_price": "1"},
-            method="construction.open_tendering")
+            method="construction.open_tendering",
+        )
     assert err.value.status == 403
 
 
@@ -310,8 +366,13 @@ def test_a_float_price_is_refused(platform):
     code = announce(platform, p)
     act(platform, p.bidders[0], code, "obtain_documents", {})
     with pytest.raises(DomainError) as err:
-        act(platform, p.bidders[0], code, "submit_bid",
-            {"price": 1000.5, "duration_days": 1, "quality": "合格"})
+        act(
+            platform,
+            p.bidders[0],
+            code,
+            "submit_bid",
+            {"price": 1000.5, "duration_days": 1, "quality": "合格"},
+        )
     assert err.value.code == "invalid-amount"
 
 

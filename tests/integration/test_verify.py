@@ -178,6 +178,13 @@ def test_ledger_state_behind_the_log(platform: Platform, node_key: NodeKey) -> N
     assert kinds(report) == [(4, "size-mismatch")]
 
 
+def test_missing_ledger_state_row(platform: Platform, node_key: NodeKey) -> None:
+    emit(platform, [1])
+    with platform.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_state"))
+    assert kinds(verify(platform, node_key)) == [(None, "size-mismatch")]
+
+
 def test_a_forged_head_signature(platform: Platform, node_key: NodeKey, tamper: Tamper) -> None:
     emit(platform, [1, 1, 1, 1])
     with platform.read() as conn:

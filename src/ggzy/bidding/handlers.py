@@ -46,25 +46,38 @@ def _publish(ctx: Context) -> Outcome:
     d = ctx.data
     if document_info(ctx.conn, d["tender_document"]) is None:
         raise DomainError(
-            "unknown-document", "招标文件尚未上传", "the tender document has not been uploaded",
+            "unknown-document",
+            "招标文件尚未上传",
+            "the tender document has not been uploaded",
             field="tender_document",
         )
-    start, end = datetime.fromisoformat(d["doc_sale_start"]), datetime.fromisoformat(d["doc_sale_end"])
+    start, end = (
+        datetime.fromisoformat(d["doc_sale_start"]),
+        datetime.fromisoformat(d["doc_sale_end"]),
+    )
     deadline = datetime.fromisoformat(d["bid_deadline"])
-    if start < ctx.now.replace(second=0, microsecond=0) and (ctx.now - start).total_seconds() > 3600:
+    if (
+        start < ctx.now.replace(second=0, microsecond=0)
+        and (ctx.now - start).total_seconds() > 3600
+    ):
         raise DomainError(
-            "start-in-past", "招标文件发售开始时间不能早于发布时间",
-            "document sale cannot start before the announcement", field="doc_sale_start",
+            "start-in-past",
+            "招标文件发售开始时间不能早于发布时间",
+            "document sale cannot start before the announcement",
+            field="doc_sale_start",
         )
     if end > deadline:
         raise DomainError(
-            "sale-after-deadline", "招标文件发售截止时间不能晚于投标截止时间",
-            "document sale must end by the bid deadline", field="doc_sale_end",
+            "sale-after-deadline",
+            "招标文件发售截止时间不能晚于投标截止时间",
+            "document sale must end by the bid deadline",
+            field="doc_sale_end",
         )
     bond = d.get("bid_bond")
     if bond is not None and bond * 100 > ctx.project["estimated_price"] * 2:  # type: ignore[index]
         raise DomainError(
-            "bond-too-high", "投标保证金不得超过招标项目估算价的 2%（实施条例 第26条）",
+            "bond-too-high",
+            "投标保证金不得超过招标项目估算价的 2%（实施条例 第26条）",
             "the bid bond may not exceed 2% of the estimated price (Regulation art. 26)",
             field="bid_bond",
         )
@@ -103,7 +116,9 @@ def _obtain(ctx: Context) -> Outcome:
     end = datetime.fromisoformat(p["data"]["doc_sale_end"])
     if not start <= ctx.now <= end:
         raise DomainError(
-            "outside-sale-period", "不在招标文件发售期内", "outside the document sale period",
+            "outside-sale-period",
+            "不在招标文件发售期内",
+            "outside the document sale period",
             status=409,
         )
     doc = p["data"]["tender_document"]
@@ -143,8 +158,12 @@ def _ask(ctx: Context) -> Outcome:
 def _asked(conn: Connection, ev: RecordedEvent) -> None:
     conn.execute(
         questions.insert().values(
-            seq=ev.seq, project=ev.subject_id, asker=ev.payload["asker"],
-            text=ev.payload["text"], asked_at=ev.recorded_at, answered=0,
+            seq=ev.seq,
+            project=ev.subject_id,
+            asker=ev.payload["asker"],
+            text=ev.payload["text"],
+            asked_at=ev.recorded_at,
+            answered=0,
         )
     )
 
@@ -156,25 +175,45 @@ def _clarify(ctx: Context) -> Outcome:
     assert p is not None
     answers = ctx.data.get("answers") or []
     if not isinstance(answers, list) or not all(isinstance(a, int) for a in answers):
-        raise DomainError("invalid-field", "答复的问题编号须为整数列表", "answers must be a list of question numbers", field="answers")
+        raise DomainError(
+            "invalid-field",
+            "答复的问题编号须为整数列表",
+            "answers must be a list of question numbers",
+            field="answers",
+        )
     known = {
-        r.seq for r in ctx.conn.execute(select(questions.c.seq).where(questions.c.project == p["code"]))
+        r.seq
+        for r in ctx.conn.execute(select(questions.c.seq).where(questions.c.project == p["code"]))
     }
     if set(answers) - known:
-        raise DomainError("unknown-question", "答复了不存在的问题", "answers a question that does not exist", field="answers")
+        raise DomainError(
+            "unknown-question",
+            "答复了不存在的问题",
+            "answers a question that does not exist",
+            field="answers",
+        )
     payload: dict[str, Any] = {"text": ctx.data["text"], "answers": answers}
     dates: dict[str, Any] = {}
     if ctx.data.get("affects_bids", True):
         rule = ctx.rule("clarification_min_days")
         deadline = datetime.fromisoformat(p["data"]["bid_deadline"]).astimezone(SHANGHAI)
-        earliest_day = ctx.calendar.period_end(ctx.now.astimezone(SHANGHAI).date(), rule.value, rule.working)
+        earliest_day = ctx.calendar.period_end(
+            ctx.now.astimezone(SHANGHAI).date(), rule.value, rule.working
+        )
         if deadline.date() < earliest_day:
-            new_deadline = deadline.replace(year=earliest_day.year, month=earliest_day.month, day=earliest_day.day)
+            new_deadline = deadline.replace(
+                year=earliest_day.year, month=earliest_day.month, day=earliest_day.day
+            )
             payload["deadline_extended"] = {
-                "from": deadline.isoformat(), "to": new_deadline.isoformat(), "rule": rule.key,
+                "from": deadline.isoformat(),
+                "to": new_deadline.isoformat(),
+                "rule": rule.key,
                 "basis": rule.source,
             }
-            dates = {"bid_deadline": new_deadline.isoformat(), "opening_at": new_deadline.isoformat()}
+            dates = {
+                "bid_deadline": new_deadline.isoformat(),
+                "opening_at": new_deadline.isoformat(),
+            }
     return Outcome(payload=payload, set=dates)
 
 
@@ -190,7 +229,9 @@ def _clarified(conn: Connection, ev: RecordedEvent) -> None:
 def current_bid(conn: Connection, project: str, bidder: str) -> dict[str, Any] | None:
     """The bid that counts for a bidder (the last valid one), or None."""
     q = select(bids).where(
-        bids.c.project == project, bids.c.bidder == bidder, bids.c.status.in_(["submitted", "opened"])
+        bids.c.project == project,
+        bids.c.bidder == bidder,
+        bids.c.status.in_(["submitted", "opened"]),
     )
     row = conn.execute(q).first()
     return dict(row._mapping) if row else None
@@ -205,7 +246,12 @@ def _submit(ctx: Context) -> Outcome:
     d = ctx.data
     bid_file = d.get("bid_file")
     if bid_file and document_info(ctx.conn, bid_file) is None:
-        raise DomainError("unknown-document", "投标文件尚未上传", "the bid file has not been uploaded", field="bid_file")
+        raise DomainError(
+            "unknown-document",
+            "投标文件尚未上传",
+            "the bid file has not been uploaded",
+            field="bid_file",
+        )
     bidder = ctx.account.entity
     assert bidder is not None
     package = {
@@ -220,8 +266,15 @@ def _submit(ctx: Context) -> Outcome:
     plain = canonical_json(package).encode()
     sealed = vault.seal(ctx.uow.platform.vault_key, p["code"], bidder, plain)
     sha, size = ctx.uow.platform.documents.write([sealed])
-    register_document(ctx.conn, sha, size, f"{p['code']}-{bidder}.sealed", "application/x-ggzy-sealed",
-                      ctx.now, sealed=True)
+    register_document(
+        ctx.conn,
+        sha,
+        size,
+        f"{p['code']}-{bidder}.sealed",
+        "application/x-ggzy-sealed",
+        ctx.now,
+        sealed=True,
+    )
     previous = current_bid(ctx.conn, p["code"], bidder)
     payload = {
         "bidder": bidder,
@@ -229,9 +282,17 @@ def _submit(ctx: Context) -> Outcome:
         "plain_sha256": hashlib.sha256(plain).hexdigest(),
         "replaces": previous["seq"] if previous else None,
     }
-    return Outcome(payload=payload, documents=(sha,), result={"receipt": {
-        "sealed_sha256": sha, "received_at": ctx.now.isoformat(), "replaces": payload["replaces"],
-    }})
+    return Outcome(
+        payload=payload,
+        documents=(sha,),
+        result={
+            "receipt": {
+                "sealed_sha256": sha,
+                "received_at": ctx.now.isoformat(),
+                "replaces": payload["replaces"],
+            }
+        },
+    )
 
 
 @projector("BidSubmitted")
@@ -241,8 +302,12 @@ def _submitted(conn: Connection, ev: RecordedEvent) -> None:
         conn.execute(update(bids).where(bids.c.seq == p["replaces"]).values(status="superseded"))
     conn.execute(
         bids.insert().values(
-            seq=ev.seq, project=ev.subject_id, bidder=p["bidder"], status="submitted",
-            sealed_sha256=p["sealed_sha256"], submitted_at=ev.recorded_at,
+            seq=ev.seq,
+            project=ev.subject_id,
+            bidder=p["bidder"],
+            status="submitted",
+            sealed_sha256=p["sealed_sha256"],
+            submitted_at=ev.recorded_at,
         )
     )
 
@@ -252,7 +317,9 @@ def _withdraw(ctx: Context) -> Outcome:
     """Withdraw one's bid before the deadline (撤回); the bond is refunded within 5 days."""
     bid = current_bid(ctx.conn, ctx.project["code"], ctx.account.entity or "")  # type: ignore[index]
     if bid is None:
-        raise DomainError("no-bid", "您尚未递交投标文件", "you have not submitted a bid", status=409)
+        raise DomainError(
+            "no-bid", "您尚未递交投标文件", "you have not submitted a bid", status=409
+        )
     return Outcome(payload={"bidder": ctx.account.entity, "bid": bid["seq"]})
 
 
@@ -261,9 +328,15 @@ def _withdrawn(conn: Connection, ev: RecordedEvent) -> None:
     conn.execute(update(bids).where(bids.c.seq == ev.payload["bid"]).values(status="withdrawn"))
 
 
-def bids_of(conn: Connection, project: str, statuses: tuple[str, ...] = ("submitted", "opened")) -> list[dict[str, Any]]:
+def bids_of(
+    conn: Connection, project: str, statuses: tuple[str, ...] = ("submitted", "opened")
+) -> list[dict[str, Any]]:
     """The counting bids of a project in submission order."""
-    q = select(bids).where(bids.c.project == project, bids.c.status.in_(statuses)).order_by(bids.c.seq)
+    q = (
+        select(bids)
+        .where(bids.c.project == project, bids.c.status.in_(statuses))
+        .order_by(bids.c.seq)
+    )
     out = []
     for row in conn.execute(q):
         d = dict(row._mapping)
@@ -284,7 +357,9 @@ def _open(ctx: Context) -> Outcome:
             name="failed",
             event="TenderFailed",
             payload={
-                "reason": "too-few-bids", "bids": len(current), "minimum": minimum.value,
+                "reason": "too-few-bids",
+                "bids": len(current),
+                "minimum": minimum.value,
                 "basis": minimum.source,
                 "zh": f"递交投标文件的投标人少于 {minimum.value} 个，不得开标，招标失败（流标）",
                 "en": f"fewer than {minimum.value} bids: no opening, the tender failed",
@@ -312,7 +387,10 @@ def _open(ctx: Context) -> Outcome:
         }
         ctx.emit("BidOpened", record, (bid["sealed_sha256"],))
         read_out.append(record)
-    summary = [{"bidder": r["bidder"], "bidder_name": r["bidder_name"], "price": r["price"]} for r in read_out]
+    summary = [
+        {"bidder": r["bidder"], "bidder_name": r["bidder_name"], "price": r["price"]}
+        for r in read_out
+    ]
     return Outcome(
         name="opened",
         payload={"bids": len(read_out), "read_out": summary},
@@ -323,8 +401,12 @@ def _open(ctx: Context) -> Outcome:
 @projector("BidOpened")
 def _bid_opened(conn: Connection, ev: RecordedEvent) -> None:
     conn.execute(
-        update(bids).where(bids.c.seq == ev.payload["bid"]).values(
-            status="opened", price=ev.payload["price"], opened=json.dumps(ev.payload, ensure_ascii=False)
+        update(bids)
+        .where(bids.c.seq == ev.payload["bid"])
+        .values(
+            status="opened",
+            price=ev.payload["price"],
+            opened=json.dumps(ev.payload, ensure_ascii=False),
         )
     )
 

@@ -54,6 +54,7 @@ def unseal(key: bytes, project: str, bidder: str, sealed: bytes) -> bytes:
         return AESGCM(key).decrypt(nonce, sealed[len(MAGIC) + 12 :], _aad(project, bidder))
     except InvalidTag:
         raise DomainError(
-            "sealed-bid-tampered", "密封投标文件已被篡改或不属于该投标人",
+            "sealed-bid-tampered",
+            "密封投标文件已被篡改或不属于该投标人",
             "sealed bid was tampered with or belongs to another bidder",
         ) from None

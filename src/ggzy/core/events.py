@@ -32,7 +32,7 @@ EVENT_TYPES: dict[str, EventType] = {}
 
 
 def event_type(name: str, zh: str, en: str, *, public: bool = True) -> EventType:
-    """Declare an event type once, at import time: `event_type("BidSubmitted", "投标文件已递交", …)`."""
+    """Declare an event type once, at import: `event_type("BidSubmitted", "投标文件已递交", …)`."""
     if not re.fullmatch(r"[A-Z][A-Za-z]+", name):
         raise ValueError(f"event type {name!r} must be a PastTense CamelCase word")
     existing = EVENT_TYPES.get(name)

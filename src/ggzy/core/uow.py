@@ -9,6 +9,7 @@ is signed, and everything commits together, or nothing does.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +52,8 @@ class UnitOfWork:
             type=new.type,
             subject_type=new.subject_type,
             subject_id=new.subject_id,
-            payload=dict(new.payload),
+            # exactly what a replay will read back: canonical key order, JSON types
+            payload=json.loads(canonical_json(dict(new.payload))),
             documents=tuple(new.documents),
         )
         self.conn.execute(

@@ -32,8 +32,10 @@ def _reviews(raw: Any, bidders: set[str]) -> dict[str, Review]:
     for item in raw:
         if not isinstance(item, dict) or item.get("bidder") not in bidders:
             raise DomainError(
-                "unknown-bidder", "评审意见中的投标人未参与开标",
-                "a review names a bidder whose bid was not opened", field="reviews",
+                "unknown-bidder",
+                "评审意见中的投标人未参与开标",
+                "a review names a bidder whose bid was not opened",
+                field="reviews",
             )
         qualified = item.get("qualified", True)
         reason = str(item.get("reason") or "").strip()
@@ -41,14 +43,18 @@ def _reviews(raw: Any, bidders: set[str]) -> dict[str, Review]:
             raise bad
         if not qualified and not reason:
             raise DomainError(
-                "reason-required", "否决投标须写明理由", "a rejected bid needs a reason",
+                "reason-required",
+                "否决投标须写明理由",
+                "a rejected bid needs a reason",
                 field="reviews",
             )
         adjustment = item.get("adjustment", "0")
         if isinstance(adjustment, float):
             raise bad
         sign = -1 if str(adjustment).strip().startswith("-") else 1
-        out[item["bidder"]] = Review(qualified, reason, sign * parse_yuan(str(adjustment).strip().lstrip("-")))
+        out[item["bidder"]] = Review(
+            qualified, reason, sign * parse_yuan(str(adjustment).strip().lstrip("-"))
+        )
     return out
 
 
@@ -67,8 +73,14 @@ def _evaluate(ctx: Context) -> Outcome:
         return entity["name"] if entity else code
 
     candidates = [
-        {"rank": r.rank, "bidder": r.bidder, "bidder_name": name(r.bidder), "price": r.price,
-         "price_capitals": to_capitals(r.price), "evaluated_price": r.evaluated_price}
+        {
+            "rank": r.rank,
+            "bidder": r.bidder,
+            "bidder_name": name(r.bidder),
+            "price": r.price,
+            "price_capitals": to_capitals(r.price),
+            "evaluated_price": r.evaluated_price,
+        }
         for r in ranked[:limit]
     ]
     report = {
@@ -78,20 +90,39 @@ def _evaluate(ctx: Context) -> Outcome:
         "evaluated_at": ctx.now.isoformat(),
         "summary": ctx.data.get("summary", ""),
         "candidates": candidates,
-        "rejected": [{"bidder": r.bidder, "bidder_name": name(r.bidder), "reason": r.reason} for r in rejected],
-        "all_ranked": [{"rank": r.rank, "bidder": r.bidder, "evaluated_price": r.evaluated_price} for r in ranked],
+        "rejected": [
+            {"bidder": r.bidder, "bidder_name": name(r.bidder), "reason": r.reason}
+            for r in rejected
+        ],
+        "all_ranked": [
+            {"rank": r.rank, "bidder": r.bidder, "evaluated_price": r.evaluated_price}
+            for r in ranked
+        ],
     }
     body = canonical_json(report).encode()
     sha, size = ctx.uow.platform.documents.write([body])
-    register_document(ctx.conn, sha, size, f"{p['code']}-evaluation-report.json", "application/json", ctx.now)
+    register_document(
+        ctx.conn, sha, size, f"{p['code']}-evaluation-report.json", "application/json", ctx.now
+    )
     payload = {k: report[k] for k in ("method", "candidates", "rejected", "summary")}
     payload["report"] = sha
     if not ranked:
         payload["zh"] = "所有投标均被否决，依法重新招标（招标投标法 第42条）"
         payload["en"] = "every bid was rejected: re-tender (Tendering Law art. 42)"
-        return Outcome(name="all_rejected", event="TenderFailed", payload=payload, documents=(sha,),
-                       set={"failed_at": ctx.now.isoformat(), "evaluation_report": sha})
+        return Outcome(
+            name="all_rejected",
+            event="TenderFailed",
+            payload=payload,
+            documents=(sha,),
+            set={"failed_at": ctx.now.isoformat(), "evaluation_report": sha},
+        )
     return Outcome(
-        name="ranked", payload=payload, documents=(sha,),
-        set={"evaluated_at": ctx.now.isoformat(), "candidates": candidates, "evaluation_report": sha},
+        name="ranked",
+        payload=payload,
+        documents=(sha,),
+        set={
+            "evaluated_at": ctx.now.isoformat(),
+            "candidates": candidates,
+            "evaluation_report": sha,
+        },
     )

@@ -137,9 +137,7 @@ def consistency(conn: Connection, old_size: int, new_size: int) -> list[bytes]:
     return consistency_path(old_size, new_size, NodeReader(conn))
 
 
-def sign_head(
-    conn: Connection, key: NodeKey, node_id: str, size: int, now: datetime
-) -> TreeHead:
+def sign_head(conn: Connection, key: NodeKey, node_id: str, size: int, now: datetime) -> TreeHead:
     """Compute the root at `size`, sign it with the node key and store the head."""
     root = root_at(conn, size)
     body = tree_head_body(node_id, size, root, now)
@@ -194,4 +192,3 @@ def all_heads(conn: Connection) -> list[TreeHead]:
     """Every signed tree head, oldest first."""
     rows = conn.execute(select(tree_heads).order_by(tree_heads.c.tree_size))
     return [_head(r) for r in rows]
-

@@ -361,17 +361,18 @@ class _Checker:
         return Problem(size, HEAD_SIGNATURE_INVALID, zh, en, tree_size=size)
 
 
-def _claimed_size(conn: Connection) -> tuple[int, int]:
-    """(ledger_state size, the largest claim of state, heads, events and leaf hashes)."""
+def _claimed_size(conn: Connection) -> tuple[int | None, int]:
+    """(ledger_state size or None, the largest claim of state, heads, events and leaf hashes)."""
     state = conn.execute(select(ledger_state.c.size).where(ledger_state.c.id == 1)).scalar()
     max_seq = conn.execute(select(func.max(events.c.seq))).scalar()
     max_head = conn.execute(select(func.max(tree_heads.c.tree_size))).scalar()
     max_leaf = conn.execute(
         select(func.max(ledger_nodes.c.idx)).where(ledger_nodes.c.level == 0)
     ).scalar()
-    state_size = int(state or 0)
+    state_size = int(state) if state is not None else None
     seq = int(max_seq or 0)
-    claims = [state_size, seq, int(max_head or 0), int(max_leaf) + 1 if max_leaf is not None else 0]
+    leaves = int(max_leaf) + 1 if max_leaf is not None else 0
+    claims = [state_size or 0, seq, int(max_head or 0), leaves]
     return state_size, max(claims)
 
 
@@ -444,7 +445,16 @@ def verify_log(
             heads_up_to(index + 1)
     heads_up_to(size)
 
-    if state_size != size:
+    if state_size is None:
+        check.add(
+            Problem(
+                None,
+                SIZE_MISMATCH,
+                "账本状态行（ledger_state）缺失：请运行 ggzy db upgrade",
+                "the ledger_state row is missing: run `ggzy db upgrade`",
+            )
+        )
+    elif state_size != size:
         check.add(
             Problem(
                 state_size + 1 if state_size < size else None,

@@ -21,8 +21,11 @@ def _publicize(ctx: Context) -> Outcome:
     assert p is not None
     end = datetime.fromisoformat(ctx.data["publicity_end"])
     return Outcome(
-        payload={"candidates": p["data"]["candidates"], "publicity_start": ctx.now.isoformat(),
-                 "publicity_end": end.isoformat()},
+        payload={
+            "candidates": p["data"]["candidates"],
+            "publicity_start": ctx.now.isoformat(),
+            "publicity_end": end.isoformat(),
+        },
         set={"publicity_start": ctx.now.isoformat(), "publicity_end": end.isoformat()},
     )
 
@@ -37,19 +40,25 @@ def _award(ctx: Context) -> Outcome:
     chosen = next((c for c in candidates if c["bidder"] == winner_code), None)
     if chosen is None:
         raise DomainError(
-            "not-a-candidate", "中标人须为公示的中标候选人", "the winner must be a publicised candidate",
+            "not-a-candidate",
+            "中标人须为公示的中标候选人",
+            "the winner must be a publicised candidate",
             field="winner",
         )
     reason = ctx.data.get("reason", "")
     if chosen["rank"] != 1 and p["data"].get("state_capital") and not reason:
         raise DomainError(
             "reason-required",
-            "国有资金控股项目未选择排名第一的中标候选人，须写明理由（如放弃中标、不能履行合同）（实施条例 第55条）",
-            "a state-funded project choosing other than the first candidate needs a reason (Regulation art. 55)",
+            "国有资金控股项目未选择排名第一的中标候选人，须写明理由"
+            "（如放弃中标、不能履行合同）（实施条例 第55条）",
+            "a state-funded project choosing other than the first candidate needs a reason "
+            "(Regulation art. 55)",
             field="reason",
         )
     contract_rule = ctx.rule("contract_within_days")
-    contract_due = ctx.calendar.period_end(ctx.now.astimezone(SHANGHAI).date(), contract_rule.value, contract_rule.working)
+    contract_due = ctx.calendar.period_end(
+        ctx.now.astimezone(SHANGHAI).date(), contract_rule.value, contract_rule.working
+    )
     payload = {
         "winner": chosen["bidder"],
         "winner_name": chosen["bidder_name"],
@@ -65,6 +74,10 @@ def _award(ctx: Context) -> Outcome:
     }
     return Outcome(
         payload=payload,
-        set={"awarded_at": ctx.now.isoformat(), "winner": chosen["bidder"], "award_price": chosen["price"],
-             "contract_due": contract_due.isoformat()},
+        set={
+            "awarded_at": ctx.now.isoformat(),
+            "winner": chosen["bidder"],
+            "award_price": chosen["price"],
+            "contract_due": contract_due.isoformat(),
+        },
     )

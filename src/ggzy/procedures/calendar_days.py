@@ -35,7 +35,11 @@ calendar_days = projection_table(
 
 
 def declare_holidays(
-    uow: UnitOfWork, year: int, holidays: list[date], workdays: list[date], center: str = ALL_CENTERS
+    uow: UnitOfWork,
+    year: int,
+    holidays: list[date],
+    workdays: list[date],
+    center: str = ALL_CENTERS,
 ) -> dict[str, Any]:
     """Declare a year's statutory holidays and make-up workdays (调休) for a center or all."""
     days = [*holidays, *workdays]
@@ -45,12 +49,14 @@ def declare_holidays(
         )
     if not holidays:
         raise DomainError(
-            "no-holidays", f"须列出 {year} 年的法定节假日（至少元旦）",
+            "no-holidays",
+            f"须列出 {year} 年的法定节假日（至少元旦）",
             f"list the statutory holidays of {year} (at least New Year's Day)",
         )
     if set(holidays) & set(workdays):
         raise DomainError(
-            "conflicting-days", "同一天不能既是节假日又是调休工作日",
+            "conflicting-days",
+            "同一天不能既是节假日又是调休工作日",
             "a day cannot be both a holiday and a make-up workday",
         )
     payload = {
@@ -74,17 +80,16 @@ def _declared(conn: Any, ev: RecordedEvent) -> None:
     )
     conn.execute(
         calendar_days.insert(),
-        [
-            {"center": p["center"], "day": d, "working": w, "year": p["year"]}
-            for d, w in rows
-        ],
+        [{"center": p["center"], "day": d, "working": w, "year": p["year"]} for d, w in rows],
     )
 
 
 def center_calendar(conn: Any, center: str | None) -> WorkingCalendar:
     """The working calendar of a center: the package's years plus declared ones."""
     cal = WorkingCalendar()
-    q = select(calendar_days).where(calendar_days.c.center.in_([ALL_CENTERS, center or ALL_CENTERS]))
+    q = select(calendar_days).where(
+        calendar_days.c.center.in_([ALL_CENTERS, center or ALL_CENTERS])
+    )
     by_year: dict[int, tuple[list[date], list[date]]] = {}
     for row in conn.execute(q):
         hol, work = by_year.setdefault(row.year, ([], []))

@@ -83,6 +83,7 @@ class Action:
     requires_holder: bool = False  # actor must have obtained the tender documents
     creates: bool = False  # the action that registers a project
     public: bool = True  # shown in the project's public timeline
+    auto: bool = False  # the platform performs it itself once not_before has passed (开标)
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,12 @@ class Procedure:
         return next(a for a in self.actions if a.creates)
 
 
-def check_declaration(proc: Procedure, effects: Mapping[str, frozenset[str]], rule_keys: set[str],
-                      event_types: set[str]) -> None:
+def check_declaration(
+    proc: Procedure,
+    effects: Mapping[str, frozenset[str]],
+    rule_keys: set[str],
+    event_types: set[str],
+) -> None:
     """Fail loudly if a declaration is inconsistent (called when it is registered)."""
     stage_names = {s.name for s in proc.stages}
     problems: list[str] = []
@@ -135,6 +140,8 @@ def check_declaration(proc: Procedure, effects: Mapping[str, frozenset[str]], ru
             problems.append(f"{where}: roles {set(a.roles) - ROLES or 'empty'} unknown")
         if not a.creates and not a.stages <= stage_names:
             problems.append(f"{where}: unknown stages {set(a.stages) - stage_names}")
+        if a.auto and ("system" not in a.roles or not a.not_before or a.fields):
+            problems.append(f"{where}: an auto action needs the system role, not_before, no fields")
         if a.creates and a.to_stage is None:
             problems.append(f"{where}: the creating action needs to_stage")
         if a.to_stage is not None and a.to_stage not in stage_names:

@@ -83,7 +83,9 @@ class Context:
             region = self.data.get("center") or ""
         return rules.resolve(key, method, region, on)
 
-    def emit(self, type_: str, payload: Mapping[str, Any], documents: tuple[str, ...] = ()) -> RecordedEvent:
+    def emit(
+        self, type_: str, payload: Mapping[str, Any], documents: tuple[str, ...] = ()
+    ) -> RecordedEvent:
         """Append an additional event about this project."""
         code = self.project["code"] if self.project else self.data["code"]
         body = {"project": code, **payload}
@@ -197,8 +199,12 @@ def get_project(conn: Connection, code: str) -> dict[str, Any]:
 
 
 def list_projects(
-    conn: Connection, *, center: str | None = None, stage: str | None = None,
-    party: str | None = None, limit: int = 200,
+    conn: Connection,
+    *,
+    center: str | None = None,
+    stage: str | None = None,
+    party: str | None = None,
+    limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Projects, newest first, filtered by center, stage or a tenderee/agency entity."""
     q = select(projects).order_by(projects.c.created_at.desc()).limit(limit)
@@ -257,6 +263,13 @@ def moment(ref: str, ctx: Context) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def moment_of(ref: str, project: dict[str, Any]) -> datetime | None:
+    """A project's named moment (`project:bid_deadline`) as a datetime, or None."""
+    kind, _, name = ref.partition(":")
+    value = project["data"].get(name) if kind == "project" else None
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
 def _shanghai_date(dt: datetime) -> date:
     return dt.astimezone(SHANGHAI).date()
 
@@ -267,7 +280,9 @@ def _shanghai_date(dt: datetime) -> date:
 def clean_inputs(action: Action, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate an action's inputs against its declared fields; unknown keys are refused."""
     if not isinstance(raw, Mapping):
-        raise DomainError("invalid-body", "请求内容须为 JSON 对象", "the request body must be a JSON object")
+        raise DomainError(
+            "invalid-body", "请求内容须为 JSON 对象", "the request body must be a JSON object"
+        )
     known = {f.name for f in action.fields}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -282,36 +297,41 @@ def clean_inputs(action: Action, raw: Mapping[str, Any]) -> dict[str, Any]:
         value = raw.get(f.name)
         if value is None or value == "":
             if f.required:
-                raise DomainError("missing-field", f"请填写{f.zh}", f"{f.en} is required", field=f.name)
+                raise DomainError(
+                    "missing-field", f"请填写{f.zh}", f"{f.en} is required", field=f.name
+                )
             continue
         out[f.name] = _clean_value(f, value)
     return out
 
 
 def _clean_value(f: Any, value: Any) -> Any:
-    bad = DomainError(
-        "invalid-field", f"{f.zh}格式不正确", f"{f.en} is not valid", field=f.name
-    )
+    bad = DomainError("invalid-field", f"{f.zh}格式不正确", f"{f.en} is not valid", field=f.name)
     if f.kind in ("text", "longtext"):
         if not isinstance(value, str):
             raise bad
         text = value.strip()
         if len(text) > f.max_len:
             raise DomainError(
-                "field-too-long", f"{f.zh}不能超过 {f.max_len} 个字符",
-                f"{f.en} exceeds {f.max_len} characters", field=f.name,
+                "field-too-long",
+                f"{f.zh}不能超过 {f.max_len} 个字符",
+                f"{f.en} exceeds {f.max_len} characters",
+                field=f.name,
             )
         return text
     if f.kind == "money":
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, bool | float):
             raise DomainError(
-                "invalid-amount", f"{f.zh}须以元为单位的字符串或整数给出（如 \"1234.56\"）",
-                f"{f.en} must be given in yuan as a string or integer (e.g. \"1234.56\")",
+                "invalid-amount",
+                f'{f.zh}须以元为单位的字符串或整数给出（如 "1234.56"）',
+                f'{f.en} must be given in yuan as a string or integer (e.g. "1234.56")',
                 field=f.name,
             )
         fen = parse_yuan(value)
         if fen <= 0:
-            raise DomainError("invalid-amount", f"{f.zh}必须大于零", f"{f.en} must be positive", field=f.name)
+            raise DomainError(
+                "invalid-amount", f"{f.zh}必须大于零", f"{f.en} must be positive", field=f.name
+            )
         return fen
     if f.kind == "int":
         if isinstance(value, bool):
@@ -345,7 +365,9 @@ def _clean_value(f: Any, value: Any) -> Any:
         text = str(value).strip().lower()
         if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
             raise DomainError(
-                "invalid-document", f"{f.zh}须为已上传文件的 SHA-256", f"{f.en} must be the SHA-256 of an uploaded file",
+                "invalid-document",
+                f"{f.zh}须为已上传文件的 SHA-256",
+                f"{f.en} must be the SHA-256 of an uploaded file",
                 field=f.name,
             )
         return text
@@ -369,8 +391,13 @@ def calendar_for(conn: Connection, center: str | None) -> WorkingCalendar:
 
 
 def perform(
-    uow: UnitOfWork, account: Account, project_code: str | None, action_name: str,
-    raw: Mapping[str, Any], *, method: str | None = None,
+    uow: UnitOfWork,
+    account: Account,
+    project_code: str | None,
+    action_name: str,
+    raw: Mapping[str, Any],
+    *,
+    method: str | None = None,
 ) -> dict[str, Any]:
     """Run one action of a project's method (or the creating action of `method`)."""
     if project_code is None:
@@ -393,7 +420,8 @@ def perform(
         allowed = "、".join(ROLE_NAMES[r][0] for r in sorted(action.roles))
         allowed_en = ", ".join(ROLE_NAMES[r][1] for r in sorted(action.roles))
         raise forbidden(
-            f"无权执行“{action.zh}”：仅限{allowed}", f"'{action.en}' is only for: {allowed_en}",
+            f"无权执行“{action.zh}”：仅限{allowed}",
+            f"'{action.en}' is only for: {allowed_en}",
             action=action.name,
         )
     if project is not None and project["stage"] not in action.stages:
@@ -402,7 +430,9 @@ def perform(
             "wrong-stage",
             f"项目当前处于“{stage.zh}”阶段，不能执行“{action.zh}”",
             f"the project is in stage '{stage.en}'; '{action.en}' is not possible now",
-            status=409, stage=project["stage"], action=action.name,
+            status=409,
+            stage=project["stage"],
+            action=action.name,
         )
     data = clean_inputs(action, raw)
     center = project["center"] if project else data.get("center")
@@ -420,10 +450,18 @@ def perform(
     if project is None:
         code = ctx.data["code"]
         payload = {"project": code, **payload}
-        ev = uow.emit(NewEvent(action.event, "project", code, payload, outcome.documents), center=center)
+        ev = uow.emit(
+            NewEvent(action.event, "project", code, payload, outcome.documents), center=center
+        )
     else:
         ev = ctx.emit(outcome.event or action.event, payload, outcome.documents)
-    return {"seq": ev.seq, "event": ev.type, "stage": stage, "project": ev.subject_id, **outcome.result}
+    return {
+        "seq": ev.seq,
+        "event": ev.type,
+        "stage": stage,
+        "project": ev.subject_id,
+        **outcome.result,
+    }
 
 
 def _check_time(ctx: Context) -> None:
@@ -436,7 +474,8 @@ def _check_time(ctx: Context) -> None:
                 f"已过截止时间（{format_shanghai(limit)}），不能再{a.zh}",
                 f"the deadline ({format_shanghai(limit)} Beijing time) has passed: "
                 f"'{a.en}' is refused",
-                status=409, deadline=limit.isoformat(),
+                status=409,
+                deadline=limit.isoformat(),
             )
     if a.not_before:
         start = moment(a.not_before, ctx)
@@ -458,7 +497,8 @@ def _check_time(ctx: Context) -> None:
                     "period-expired",
                     f"“{a.zh}”须在 {last.isoformat()} 前完成：{rule.describe_zh()}",
                     f"'{a.en}' was due by {last.isoformat()}: {rule.describe_en()}",
-                    status=409, rule=rule.key,
+                    status=409,
+                    rule=rule.key,
                 )
 
 
@@ -473,8 +513,10 @@ def _check_periods(ctx: Context) -> None:
             raise DomainError(
                 "period-too-short",
                 f"期限不足：{rule.describe_zh()}；最早可为 {last.isoformat()}",
-                f"period too short: {rule.describe_en()}; the earliest allowed is {last.isoformat()}",
-                rule=rule.key, earliest=last.isoformat(),
+                f"period too short: {rule.describe_en()}; "
+                f"the earliest allowed is {last.isoformat()}",
+                rule=rule.key,
+                earliest=last.isoformat(),
             )
 
 
@@ -499,22 +541,31 @@ def _register_project(ctx: Context) -> Outcome:
         tenderee, agency = own, None
     else:
         raise DomainError(
-            "tenderee-required", "代理机构登记项目须填写招标人", "an agency must name the tenderee",
+            "tenderee-required",
+            "代理机构登记项目须填写招标人",
+            "an agency must name the tenderee",
         )
     entity = find_entity(ctx.conn, tenderee or "")
     if entity is None or "tenderee" not in entity["kinds"]:
         raise DomainError(
-            "invalid-tenderee", f"招标人 {tenderee} 未登记为招标人/采购人",
+            "invalid-tenderee",
+            f"招标人 {tenderee} 未登记为招标人/采购人",
             f"{tenderee} is not a registered tenderee",
         )
     if d.get("max_price") and d["max_price"] > d["estimated_price"] * 10:
         raise DomainError(
-            "invalid-max-price", "最高投标限价明显不合理", "the maximum bid price is implausible",
+            "invalid-max-price",
+            "最高投标限价明显不合理",
+            "the maximum bid price is implausible",
         )
     year = ctx.now.astimezone(SHANGHAI).year
     code = next_deal_code(ctx.conn, center["code"], year, ctx.procedure.deal_category)
     ctx.data["code"] = code
-    attrs = {k: v for k, v in d.items() if k not in ("center", "title", "tenderee", "estimated_price", "code")}
+    attrs = {
+        k: v
+        for k, v in d.items()
+        if k not in ("center", "title", "tenderee", "estimated_price", "code")
+    }
     payload = {
         "center": center["code"],
         "method": ctx.procedure.code,
@@ -524,8 +575,9 @@ def _register_project(ctx: Context) -> Outcome:
         "estimated_price": d["estimated_price"],
         "rule_date": ctx.now.astimezone(SHANGHAI).date().isoformat(),
     }
-    return Outcome(payload=payload, set={**attrs, "registered_at": ctx.now.isoformat()},
-                   result={"code": code})
+    return Outcome(
+        payload=payload, set={**attrs, "registered_at": ctx.now.isoformat()}, result={"code": code}
+    )
 
 
 def _event_types() -> None:

@@ -60,35 +60,96 @@ class Rule:
 CONSTRUCTION = "construction."
 
 RULES: list[Rule] = [
-    Rule("doc_sale_min_days", 5, "calendar_days", "招标文件发售期不得少于", "tender documents on sale at least",
-         "招标投标法实施条例 第16条", "S", CONSTRUCTION),
-    Rule("bid_prep_min_days", 20, "calendar_days", "自招标文件开始发出之日起至投标截止不得少于",
-         "from first issue of tender documents to bid deadline at least",
-         "招标投标法 第24条", "S", CONSTRUCTION),
-    Rule("clarification_min_days", 15, "calendar_days", "澄清或修改须在投标截止前至少",
-         "clarifications or amendments at least this long before the bid deadline",
-         "招标投标法 第23条；实施条例 第21条", "S", CONSTRUCTION),
-    Rule("min_bids", 3, "count", "投标人少于该数不得开标（流标，重新招标）",
-         "fewer bids than this: no opening, re-tender", "招标投标法实施条例 第44条", "S",
-         CONSTRUCTION),
-    Rule("max_candidates", 3, "count", "中标候选人不超过", "at most this many ranked candidates",
-         "招标投标法实施条例 第53条", "S", CONSTRUCTION),
-    Rule("publicity_within_days", 3, "calendar_days", "收到评标报告后公示中标候选人不得迟于",
-         "candidates publicised within this long of the evaluation report",
-         "招标投标法实施条例 第54条", "S", CONSTRUCTION),
-    Rule("publicity_min_days", 3, "calendar_days", "中标候选人公示期不得少于",
-         "candidate publicity lasts at least", "招标投标法实施条例 第54条", "S", CONSTRUCTION),
-    Rule("contract_within_days", 30, "calendar_days", "中标通知书发出后签订合同不得迟于",
-         "contract signed within this long of the award notice", "招标投标法 第46条", "S",
-         CONSTRUCTION),
+    Rule(
+        "doc_sale_min_days",
+        5,
+        "calendar_days",
+        "招标文件发售期不得少于",
+        "tender documents on sale at least",
+        "招标投标法实施条例 第16条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "bid_prep_min_days",
+        20,
+        "calendar_days",
+        "自招标文件开始发出之日起至投标截止不得少于",
+        "from first issue of tender documents to bid deadline at least",
+        "招标投标法 第24条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "clarification_min_days",
+        15,
+        "calendar_days",
+        "澄清或修改须在投标截止前至少",
+        "clarifications or amendments at least this long before the bid deadline",
+        "招标投标法 第23条；实施条例 第21条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "min_bids",
+        3,
+        "count",
+        "投标人少于该数不得开标（流标，重新招标）",
+        "fewer bids than this: no opening, re-tender",
+        "招标投标法实施条例 第44条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "max_candidates",
+        3,
+        "count",
+        "中标候选人不超过",
+        "at most this many ranked candidates",
+        "招标投标法实施条例 第53条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "publicity_within_days",
+        3,
+        "calendar_days",
+        "收到评标报告后公示中标候选人不得迟于",
+        "candidates publicised within this long of the evaluation report",
+        "招标投标法实施条例 第54条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "publicity_min_days",
+        3,
+        "calendar_days",
+        "中标候选人公示期不得少于",
+        "candidate publicity lasts at least",
+        "招标投标法实施条例 第54条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "contract_within_days",
+        30,
+        "calendar_days",
+        "中标通知书发出后签订合同不得迟于",
+        "contract signed within this long of the award notice",
+        "招标投标法 第46条",
+        "S",
+        CONSTRUCTION,
+    ),
 ]
 
 
 def _matches(rule: Rule, method: str, region: str, on: date) -> bool:
     if rule.effective_from > on or not region.startswith(rule.region):
         return False
-    return rule.method == "*" or method == rule.method or (
-        rule.method.endswith(".") and method.startswith(rule.method)
+    return (
+        rule.method == "*"
+        or method == rule.method
+        or (rule.method.endswith(".") and method.startswith(rule.method))
     )
 
 
@@ -113,5 +174,7 @@ def keys_for(method: str) -> set[str]:
     return {
         r.key
         for r in RULES
-        if r.method == "*" or r.method == method or (r.method.endswith(".") and method.startswith(r.method))
+        if r.method == "*"
+        or r.method == method
+        or (r.method.endswith(".") and method.startswith(r.method))
     }

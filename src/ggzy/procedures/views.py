@@ -25,10 +25,26 @@ from ggzy.procedures.tables import questions
 from ggzy.registry.handlers import Account, find_entity
 
 PUBLIC_DATA = (
-    "announced_at", "doc_sale_start", "doc_sale_end", "bid_deadline", "opening_at", "bid_bond",
-    "max_price", "state_capital", "investment_code", "description", "opened_at", "failed_at",
-    "evaluated_at", "publicity_start", "publicity_end", "awarded_at", "winner", "award_price",
-    "contract_due", "registered_at",
+    "announced_at",
+    "doc_sale_start",
+    "doc_sale_end",
+    "bid_deadline",
+    "opening_at",
+    "bid_bond",
+    "max_price",
+    "state_capital",
+    "investment_code",
+    "description",
+    "opened_at",
+    "failed_at",
+    "evaluated_at",
+    "publicity_start",
+    "publicity_end",
+    "awarded_at",
+    "winner",
+    "award_price",
+    "contract_due",
+    "registered_at",
 )
 CANDIDATE_STAGES = {"publicized", "awarded"}
 
@@ -37,10 +53,14 @@ def is_official(account: Account | None, project: dict[str, Any], conn: Connecti
     """Tenderee, agency, the project's center staff or a regulator."""
     if account is None:
         return False
-    return bool(roles_for(conn, account, project) & {"tenderee", "agency", "center_staff", "regulator"})
+    return bool(
+        roles_for(conn, account, project) & {"tenderee", "agency", "center_staff", "regulator"}
+    )
 
 
-def project_view(conn: Connection, project: dict[str, Any], account: Account | None) -> dict[str, Any]:
+def project_view(
+    conn: Connection, project: dict[str, Any], account: Account | None
+) -> dict[str, Any]:
     """A project as the caller may see it."""
     proc = get_procedure(project["method"])
     stage = proc.stage(project["stage"])
@@ -78,7 +98,9 @@ def _receipt(bid: dict[str, Any] | None) -> dict[str, Any] | None:
     if bid is None:
         return None
     return {
-        "seq": bid["seq"], "status": bid["status"], "sealed_sha256": bid["sealed_sha256"],
+        "seq": bid["seq"],
+        "status": bid["status"],
+        "sealed_sha256": bid["sealed_sha256"],
         "submitted_at": bid["submitted_at"].isoformat(),
     }
 
@@ -94,14 +116,16 @@ def opened_bids(conn: Connection, project: dict[str, Any]) -> list[dict[str, Any
 
 
 def may_read_event(conn: Connection, ev: RecordedEvent, account: Account | None) -> bool:
-    """Public events for everyone; confidential ones for their actor, officials and regulators."""
+    """Public events for everyone; confidential ones for their actor, regulators and admins."""
     if ev.public:
         return True
     if account is None:
         return False
-    if ev.actor == account.actor or account.has_role("regulator") or account.has_role("platform_admin"):
-        return True
-    return False
+    return (
+        ev.actor == account.actor
+        or account.has_role("regulator")
+        or account.has_role("platform_admin")
+    )
 
 
 def event_json(ev: RecordedEvent) -> dict[str, Any]:
@@ -133,10 +157,18 @@ def timeline(conn: Connection, code: str, account: Account | None) -> list[dict[
     return out
 
 
-def public_notices(conn: Connection, limit: int = 50, center: str | None = None) -> list[dict[str, Any]]:
+def public_notices(
+    conn: Connection, limit: int = 50, center: str | None = None
+) -> list[dict[str, Any]]:
     """Latest public announcements of every kind (公告), newest first."""
-    kinds = ["AnnouncementPublished", "ClarificationIssued", "BidsOpened", "TenderFailed",
-             "CandidatesPublicized", "AwardNoticeIssued"]
+    kinds = [
+        "AnnouncementPublished",
+        "ClarificationIssued",
+        "BidsOpened",
+        "TenderFailed",
+        "CandidatesPublicized",
+        "AwardNoticeIssued",
+    ]
     q = select(events).where(events.c.type.in_(kinds))
     if center:
         q = q.where(events.c.center == center)
@@ -144,7 +176,9 @@ def public_notices(conn: Connection, limit: int = 50, center: str | None = None)
     return [event_json(row_to_event(r)) for r in rows]
 
 
-def questions_view(conn: Connection, project: dict[str, Any], account: Account | None) -> list[dict[str, Any]]:
+def questions_view(
+    conn: Connection, project: dict[str, Any], account: Account | None
+) -> list[dict[str, Any]]:
     """Questions: officials see all (never the asker), a bidder sees its own."""
     if account is None:
         return []
@@ -153,12 +187,20 @@ def questions_view(conn: Connection, project: dict[str, Any], account: Account |
     out = []
     for row in conn.execute(q):
         if official or row.asker == account.entity:
-            out.append({"seq": row.seq, "text": row.text, "asked_at": row.asked_at.isoformat(),
-                        "answered": bool(row.answered)})
+            out.append(
+                {
+                    "seq": row.seq,
+                    "text": row.text,
+                    "asked_at": row.asked_at.isoformat(),
+                    "answered": bool(row.answered),
+                }
+            )
     return out
 
 
-def available_actions(conn: Connection, account: Account | None, project: dict[str, Any]) -> list[dict[str, Any]]:
+def available_actions(
+    conn: Connection, account: Account | None, project: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Actions the caller may take in the project's current stage (time guards aside)."""
     if account is None:
         return []
@@ -174,12 +216,18 @@ def available_actions(conn: Connection, account: Account | None, project: dict[s
 def action_schema(a: Any) -> dict[str, Any]:
     """An action's declaration as JSON (drives forms and the API docs)."""
     return {
-        "name": a.name, "zh": a.zh, "en": a.en,
-        "roles": sorted(a.roles), "roles_zh": [ROLE_NAMES[r][0] for r in sorted(a.roles)],
-        "stages": sorted(a.stages), "to_stage": a.to_stage, "outcomes": dict(a.outcomes),
+        "name": a.name,
+        "zh": a.zh,
+        "en": a.en,
+        "roles": sorted(a.roles),
+        "roles_zh": [ROLE_NAMES[r][0] for r in sorted(a.roles)],
+        "stages": sorted(a.stages),
+        "to_stage": a.to_stage,
+        "outcomes": dict(a.outcomes),
         "fields": [asdict(f) for f in a.fields],
         "periods": [asdict(p) for p in a.periods],
-        "before": a.before, "not_before": a.not_before,
+        "before": a.before,
+        "not_before": a.not_before,
         "within": list(a.within) if a.within else None,
     }
 
@@ -187,11 +235,18 @@ def action_schema(a: Any) -> dict[str, Any]:
 def procedure_schema(proc: Procedure, region: str = "", on: date | None = None) -> dict[str, Any]:
     """A method's whole declaration with the rules in force for a region and date."""
     on = on or date.today()
-    cited = sorted({p.rule for a in proc.actions for p in a.periods} | {
-        a.within[0] for a in proc.actions if a.within} | {"min_bids", "max_candidates"} & rules.keys_for(proc.code))
+    cited = sorted(
+        {p.rule for a in proc.actions for p in a.periods}
+        | {a.within[0] for a in proc.actions if a.within}
+        | {"min_bids", "max_candidates"} & rules.keys_for(proc.code)
+    )
     return {
-        "code": proc.code, "zh": proc.zh, "en": proc.en, "domain": proc.domain,
-        "deal_category": proc.deal_category, "basis": proc.basis,
+        "code": proc.code,
+        "zh": proc.zh,
+        "en": proc.en,
+        "domain": proc.domain,
+        "deal_category": proc.deal_category,
+        "basis": proc.basis,
         "stages": [asdict(s) for s in proc.stages],
         "actions": [action_schema(a) for a in proc.actions],
         "rules": [_rule_json(rules.resolve(k, proc.code, region, on)) for k in cited],

@@ -133,7 +133,9 @@ def register_entity(
             "(choose bidder, tenderee, agency)",
         )
     region = validate_region_code(region or code[2:8])
-    if uow.conn.execute(select(entities.c.credit_code).where(entities.c.credit_code == code)).first():
+    if uow.conn.execute(
+        select(entities.c.credit_code).where(entities.c.credit_code == code)
+    ).first():
         raise conflict(
             "entity-exists",
             f"统一社会信用代码 {code} 已在全网登记，无需重复登记",
@@ -164,7 +166,9 @@ def _clean_contact(c: dict[str, str]) -> dict[str, str]:
         )
     email = str(c.get("email", "")).strip()
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise DomainError("invalid-email", f"电子邮箱格式不正确：{email}", f"invalid e-mail: {email}")
+        raise DomainError(
+            "invalid-email", f"电子邮箱格式不正确：{email}", f"invalid e-mail: {email}"
+        )
     return {"name": name, "phone": phone, "email": email}
 
 
@@ -253,14 +257,19 @@ def create_account(
         raise DomainError(
             "invalid-username",
             "用户名须以字母开头，由 3–64 位小写字母、数字、点、横线或下划线组成",
-            "username must be 3-64 lowercase letters, digits, '.', '-' or '_', starting with a letter",
+            "username must be 3-64 lowercase letters, digits, '.', '-' or '_', "
+            "starting with a letter",
         )
     if len(password) < 8:
-        raise DomainError("weak-password", "密码至少 8 位", "password must have at least 8 characters")
+        raise DomainError(
+            "weak-password", "密码至少 8 位", "password must have at least 8 characters"
+        )
     bad = [r for r in roles if r not in ACCOUNT_ROLES]
     if bad or not roles:
         raise DomainError(
-            "invalid-role", f"角色无效：{', '.join(bad) or '未填写'}", f"invalid role: {bad or 'none'}"
+            "invalid-role",
+            f"角色无效：{', '.join(bad) or '未填写'}",
+            f"invalid role: {bad or 'none'}",
         )
     if entity is not None:
         entity = get_entity(uow.conn, validate_credit_code(entity))["credit_code"]
@@ -272,7 +281,9 @@ def create_account(
         )
     exists = uow.conn.execute(select(accounts.c.username).where(accounts.c.username == username))
     if exists.first():
-        raise conflict("account-exists", f"用户名 {username} 已被使用", f"username {username} is taken")
+        raise conflict(
+            "account-exists", f"用户名 {username} 已被使用", f"username {username} is taken"
+        )
     payload = {
         "username": username,
         "display_name": _required_text(display_name, "姓名", "display name", 100),

@@ -41,11 +41,15 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@router.post("/auth/token", tags=["auth"], summary="登录并获取 API 令牌 / sign in for a bearer token")
+@router.post(
+    "/auth/token", tags=["auth"], summary="登录并获取 API 令牌 / sign in for a bearer token"
+)
 def login(body: LoginBody, request: Request) -> dict[str, Any]:
     platform = platform_of(request)
     with platform.command(f"account:{body.username.strip().lower()}"[:64]) as uow:
-        account, token = registry.sign_in(uow, body.username, body.password, kind="api", ip=client_ip(request))
+        account, token = registry.sign_in(
+            uow, body.username, body.password, kind="api", ip=client_ip(request)
+        )
     return {"token": token, "token_type": "bearer", "account": account.__dict__}
 
 
@@ -62,7 +66,10 @@ def me(account: Caller, request: Request) -> dict[str, Any]:
 @router.get("/centers", tags=["registry"], summary="交易中心 / trading centers")
 def centers(request: Request) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
-        return [{**c, "registered_at": c["registered_at"].isoformat()} for c in registry.list_centers(conn)]
+        return [
+            {**c, "registered_at": c["registered_at"].isoformat()}
+            for c in registry.list_centers(conn)
+        ]
 
 
 @router.get("/entities", tags=["registry"], summary="市场主体 / market entities")
@@ -79,8 +86,11 @@ def entity(credit_code: str, request: Request) -> dict[str, Any]:
 
 
 def _public_entity(e: dict[str, Any]) -> dict[str, Any]:
-    return {**e, "registered_at": e["registered_at"].isoformat(),
-            "contacts": [{"name": c["name"]} for c in e["contacts"]]}
+    return {
+        **e,
+        "registered_at": e["registered_at"].isoformat(),
+        "contacts": [{"name": c["name"]} for c in e["contacts"]],
+    }
 
 
 class Contact(BaseModel):
@@ -112,20 +122,31 @@ class EntityBody(BaseModel):
     admin: AdminAccount
 
 
-@router.post("/entities", status_code=201, tags=["registry"],
-             summary="登记市场主体及其管理员账号（全网一次） / register an entity once for the network")
+@router.post(
+    "/entities",
+    status_code=201,
+    tags=["registry"],
+    summary="登记市场主体及其管理员账号（全网一次） / register an entity once for the network",
+)
 def register_entity(body: EntityBody, request: Request, fp: Fingerprint) -> JSONResponse:
     def command(uow: Any) -> dict[str, Any]:
         registry.get_center(uow.conn, body.center)
         entity = registry.register_entity(
-            uow, credit_code=body.credit_code, name=body.name, kinds=body.kinds,
+            uow,
+            credit_code=body.credit_code,
+            name=body.name,
+            kinds=body.kinds,
             legal_representative=body.legal_representative,
             contacts=[c.model_dump() for c in body.contacts],
             qualifications=[q.model_dump() for q in body.qualifications],
         )
         account = registry.create_account(
-            uow, username=body.admin.username, display_name=body.admin.display_name,
-            password=body.admin.password, roles=["entity_admin"], entity=entity["credit_code"],
+            uow,
+            username=body.admin.username,
+            display_name=body.admin.display_name,
+            password=body.admin.password,
+            roles=["entity_admin"],
+            entity=entity["credit_code"],
         )
         return {"entity": entity, "admin": account.username}
 
@@ -139,8 +160,15 @@ class AccountBody(BaseModel):
     roles: list[str] = Field(default_factory=lambda: ["operator"], max_length=5)
 
 
-@router.post("/accounts", status_code=201, tags=["registry"], summary="为本单位添加账号 / add an account to my entity")
-def add_account(body: AccountBody, account: Caller, request: Request, fp: Fingerprint) -> JSONResponse:
+@router.post(
+    "/accounts",
+    status_code=201,
+    tags=["registry"],
+    summary="为本单位添加账号 / add an account to my entity",
+)
+def add_account(
+    body: AccountBody, account: Caller, request: Request, fp: Fingerprint
+) -> JSONResponse:
     if not account.has_role("entity_admin"):
         raise forbidden("仅主体管理员可添加账号", "only an entity administrator may add accounts")
     if set(body.roles) - {"entity_admin", "operator"}:
@@ -148,8 +176,12 @@ def add_account(body: AccountBody, account: Caller, request: Request, fp: Finger
 
     def command(uow: Any) -> dict[str, Any]:
         created = registry.create_account(
-            uow, username=body.username, display_name=body.display_name, password=body.password,
-            roles=body.roles, entity=account.entity,
+            uow,
+            username=body.username,
+            display_name=body.display_name,
+            password=body.password,
+            roles=body.roles,
+            entity=account.entity,
         )
         return {"account": created.__dict__}
 
@@ -164,7 +196,9 @@ def methods(request: Request) -> list[dict[str, Any]]:
     return [views.procedure_schema(p) for p in views.all_procedures()]
 
 
-@router.get("/methods/{code}", tags=["procedures"], summary="一个交易方式的声明 / one method's declaration")
+@router.get(
+    "/methods/{code}", tags=["procedures"], summary="一个交易方式的声明 / one method's declaration"
+)
 def method(code: str, region: str = "", on: date | None = None) -> dict[str, Any]:
     return views.procedure_schema(get_procedure(code), region, on)
 
@@ -178,23 +212,43 @@ def event_types() -> list[dict[str, Any]]:
 
 
 @router.get("/projects", tags=["projects"], summary="项目列表 / projects")
-def projects(request: Request, account: MaybeCaller, center: str | None = None,
-             stage: str | None = None, limit: int = Query(100, ge=1, le=500)) -> list[dict[str, Any]]:
+def projects(
+    request: Request,
+    account: MaybeCaller,
+    center: str | None = None,
+    stage: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
-        return [views.project_view(conn, p, account) for p in list_projects(conn, center=center, stage=stage, limit=limit)]
+        return [
+            views.project_view(conn, p, account)
+            for p in list_projects(conn, center=center, stage=stage, limit=limit)
+        ]
 
 
 class NewProject(BaseModel):
     method: str = Field(max_length=64, description="交易方式代码，如 construction.open_tendering")
-    fields: dict[str, Any] = Field(description="该交易方式登记项目所需字段 / the method's registration fields")
+    fields: dict[str, Any] = Field(
+        description="该交易方式登记项目所需字段 / the method's registration fields"
+    )
 
 
-@router.post("/projects", status_code=201, tags=["projects"], summary="登记项目并赋码 / register a project")
-def create_project(body: NewProject, account: Caller, request: Request, fp: Fingerprint) -> JSONResponse:
+@router.post(
+    "/projects", status_code=201, tags=["projects"], summary="登记项目并赋码 / register a project"
+)
+def create_project(
+    body: NewProject, account: Caller, request: Request, fp: Fingerprint
+) -> JSONResponse:
     def command(uow: Any) -> dict[str, Any]:
         return perform(uow, account, None, "register_project", body.fields, method=body.method)
 
-    return run_command(request, account.actor, fp, command, center=str(body.fields.get("center") or "")[:16] or None)
+    return run_command(
+        request,
+        account.actor,
+        fp,
+        command,
+        center=str(body.fields.get("center") or "")[:16] or None,
+    )
 
 
 @router.get("/projects/{code}", tags=["projects"], summary="项目详情 / one project")
@@ -207,14 +261,18 @@ def project(code: str, request: Request, account: MaybeCaller) -> dict[str, Any]
         return view
 
 
-@router.get("/projects/{code}/events", tags=["projects"], summary="项目全过程记录 / the project's events")
+@router.get(
+    "/projects/{code}/events", tags=["projects"], summary="项目全过程记录 / the project's events"
+)
 def project_events(code: str, request: Request, account: MaybeCaller) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
         p = get_project(conn, code)
         return views.timeline(conn, p["code"], account)
 
 
-@router.get("/projects/{code}/bids", tags=["projects"], summary="开标记录（开标后公开）/ opened bids")
+@router.get(
+    "/projects/{code}/bids", tags=["projects"], summary="开标记录（开标后公开）/ opened bids"
+)
 def project_bids(code: str, request: Request) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
         return views.opened_bids(conn, get_project(conn, code))
@@ -226,10 +284,14 @@ def project_questions(code: str, request: Request, account: Caller) -> list[dict
         return views.questions_view(conn, get_project(conn, code), account)
 
 
-@router.post("/projects/{code}/actions/{action}", tags=["projects"],
-             summary="执行交易流程操作 / perform an action of the procedure")
-def project_action(code: str, action: str, body: dict[str, Any], account: Caller, request: Request,
-                   fp: Fingerprint) -> JSONResponse:
+@router.post(
+    "/projects/{code}/actions/{action}",
+    tags=["projects"],
+    summary="执行交易流程操作 / perform an action of the procedure",
+)
+def project_action(
+    code: str, action: str, body: dict[str, Any], account: Caller, request: Request, fp: Fingerprint
+) -> JSONResponse:
     with platform_of(request).read() as conn:
         center = get_project(conn, code)["center"]
 
@@ -242,8 +304,12 @@ def project_action(code: str, action: str, body: dict[str, Any], account: Caller
 # ---------------------------------------------------------------- documents
 
 
-@router.post("/documents", status_code=201, tags=["documents"], summary="上传文件 / upload a document")
-def upload(request: Request, account: Caller, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+@router.post(
+    "/documents", status_code=201, tags=["documents"], summary="上传文件 / upload a document"
+)
+def upload(
+    request: Request, account: Caller, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
     platform = platform_of(request)
     size_seen = 0
 
@@ -252,15 +318,23 @@ def upload(request: Request, account: Caller, file: Annotated[UploadFile, File()
         while chunk := file.file.read(1024 * 1024):
             size_seen += len(chunk)
             if size_seen > MAX_UPLOAD:
-                raise DomainError("file-too-large", "文件超过 512 MB", "file exceeds 512 MB", status=413)
+                raise DomainError(
+                    "file-too-large", "文件超过 512 MB", "file exceeds 512 MB", status=413
+                )
             yield chunk
 
     sha, size = platform.documents.write(chunks())
     if size == 0:
         raise DomainError("empty-file", "文件为空", "the file is empty")
     with platform.engine.begin() as conn:
-        register_document(conn, sha, size, file.filename or sha, file.content_type or "application/octet-stream",
-                          platform.clock.now())
+        register_document(
+            conn,
+            sha,
+            size,
+            file.filename or sha,
+            file.content_type or "application/octet-stream",
+            platform.clock.now(),
+        )
     return {"sha256": sha, "size": size, "filename": file.filename}
 
 
@@ -273,17 +347,24 @@ def download(sha256: str, request: Request, account: MaybeCaller) -> Response:
         if info is None or info["sealed"]:
             raise not_found("文件", "document")
         if not _may_download(conn, sha256, account):
-            raise forbidden("无权下载该文件（须先获取招标文件）", "you may not download this document")
+            raise forbidden(
+                "无权下载该文件（须先获取招标文件）", "you may not download this document"
+            )
     data = platform.documents.read(sha256)
     filename = str(info["filename"]).encode("ascii", "ignore").decode() or sha256
-    return Response(data, media_type=str(info["media_type"]),
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        data,
+        media_type=str(info["media_type"]),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _may_download(conn: Any, sha: str, account: Account | None) -> bool:
     from sqlalchemy import select
 
-    rows = conn.execute(select(events).where(events.c.documents.like(f'%"{sha}"%')).order_by(events.c.seq))
+    rows = conn.execute(
+        select(events).where(events.c.documents.like(f'%"{sha}"%')).order_by(events.c.seq)
+    )
     for row in rows:
         ev = row_to_event(row)
         if ev.type == "AnnouncementPublished":  # the tender document: holders and officials
@@ -296,9 +377,7 @@ def _may_download(conn: Any, sha: str, account: Account | None) -> bool:
 
             if is_holder(conn, p["code"], account.entity):
                 return True
-        elif ev.public:
-            return True
-        elif account is not None and ev.actor == account.actor:
+        elif ev.public or (account is not None and ev.actor == account.actor):
             return True
     return False
 
@@ -311,15 +390,18 @@ def tree_head(request: Request) -> dict[str, Any]:
     platform = platform_of(request)
     with platform.read() as conn:
         head = log.latest_head(conn)
-    body: dict[str, Any] = head.as_json() if head else {"tree_size": 0, "root_hash": log.EMPTY_ROOT.hex()}
+    body: dict[str, Any] = (
+        head.as_json() if head else {"tree_size": 0, "root_hash": log.EMPTY_ROOT.hex()}
+    )
     body["public_key"] = platform.node_key.public_b64()
     body["public_key_algorithm"] = "ed25519"
     return body
 
 
 @router.get("/ledger/tree-heads", tags=["ledger"], summary="签名树头列表 / signed tree heads")
-def tree_heads(request: Request, after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
-               ) -> list[dict[str, Any]]:
+def tree_heads(
+    request: Request, after: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
+) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
         return [h.as_json() for h in log.heads_after(conn, after, limit)]
 
@@ -332,29 +414,50 @@ def _head_or_404(conn: Any, size: int) -> log.TreeHead:
 
 
 @router.get("/ledger/proof/inclusion", tags=["ledger"], summary="包含证明 / inclusion proof")
-def inclusion(request: Request, seq: int = Query(ge=1), tree_size: int | None = Query(None, ge=1)) -> dict[str, Any]:
+def inclusion(
+    request: Request, seq: int = Query(ge=1), tree_size: int | None = Query(None, ge=1)
+) -> dict[str, Any]:
     with platform_of(request).read() as conn:
         latest = log.latest_head(conn)
         size = tree_size or (latest.tree_size if latest else 0)
         if seq > size:
-            raise DomainError("out-of-range", f"事件 {seq} 不在大小为 {size} 的树中",
-                              f"event {seq} is not in a tree of size {size}", status=400)
+            raise DomainError(
+                "out-of-range",
+                f"事件 {seq} 不在大小为 {size} 的树中",
+                f"event {seq} is not in a tree of size {size}",
+                status=400,
+            )
         head = _head_or_404(conn, size)
         proof = log.inclusion(conn, seq - 1, size)
         leaf = log.stored_leaf_hash(conn, seq - 1)
-    return {"seq": seq, "leaf_index": seq - 1, "tree_size": size, "leaf_hash": leaf.hex(),
-            "audit_path": [h.hex() for h in proof], "tree_head": head.as_json()}
+    return {
+        "seq": seq,
+        "leaf_index": seq - 1,
+        "tree_size": size,
+        "leaf_hash": leaf.hex(),
+        "audit_path": [h.hex() for h in proof],
+        "tree_head": head.as_json(),
+    }
 
 
 @router.get("/ledger/proof/consistency", tags=["ledger"], summary="一致性证明 / consistency proof")
-def consistency(request: Request, first: int = Query(ge=1), second: int = Query(ge=1)) -> dict[str, Any]:
+def consistency(
+    request: Request, first: int = Query(ge=1), second: int = Query(ge=1)
+) -> dict[str, Any]:
     if first > second:
-        raise DomainError("out-of-range", "first 不能大于 second", "first must not exceed second", status=400)
+        raise DomainError(
+            "out-of-range", "first 不能大于 second", "first must not exceed second", status=400
+        )
     with platform_of(request).read() as conn:
         old, new = _head_or_404(conn, first), _head_or_404(conn, second)
         proof = log.consistency(conn, first, second)
-    return {"first": first, "second": second, "consistency": [h.hex() for h in proof],
-            "first_head": old.as_json(), "second_head": new.as_json()}
+    return {
+        "first": first,
+        "second": second,
+        "consistency": [h.hex() for h in proof],
+        "first_head": old.as_json(),
+        "second_head": new.as_json(),
+    }
 
 
 @router.get("/ledger/leaves/{seq}", tags=["ledger"], summary="一个事件的叶子 / one event's leaf")
@@ -367,8 +470,13 @@ def leaf(seq: int, request: Request, account: MaybeCaller) -> dict[str, Any]:
             raise not_found(f"事件 {seq}", f"event {seq}")
         ev = row_to_event(row)
         data = ev.canonical()
-        body: dict[str, Any] = {"seq": seq, "leaf_index": seq - 1, "leaf_hash": leaf_hash(data).hex(),
-                                "type": ev.type, "public": ev.public}
+        body: dict[str, Any] = {
+            "seq": seq,
+            "leaf_index": seq - 1,
+            "leaf_hash": leaf_hash(data).hex(),
+            "type": ev.type,
+            "public": ev.public,
+        }
         if views.may_read_event(conn, ev, account):
             body["leaf_data"] = base64.b64encode(data).decode()
             body["event"] = views.event_json(ev)
@@ -378,16 +486,28 @@ def leaf(seq: int, request: Request, account: MaybeCaller) -> dict[str, Any]:
 # ---------------------------------------------------------------- calendar
 
 
-@router.get("/calendar/{year}", tags=["calendar"], summary="工作日历 / working-day calendar of a year")
+@router.get(
+    "/calendar/{year}", tags=["calendar"], summary="工作日历 / working-day calendar of a year"
+)
 def calendar_year(year: int, request: Request, center: str | None = None) -> dict[str, Any]:
     with platform_of(request).read() as conn:
         cal = calendar_for(conn, center)
     if year not in cal.known_years():
         cal.is_working_day(date(year, 1, 1))  # raises the bilingual "holidays unknown" problem
     start = date(year, 1, 1)
-    days = [start.replace(month=m, day=d) for m in range(1, 13) for d in range(1, 32) if _valid(year, m, d)]
+    days = [
+        start.replace(month=m, day=d)
+        for m in range(1, 13)
+        for d in range(1, 32)
+        if _valid(year, m, d)
+    ]
     rest = [d.isoformat() for d in days if not cal.is_working_day(d)]
-    return {"year": year, "center": center, "rest_days": rest, "working_days": len(days) - len(rest)}
+    return {
+        "year": year,
+        "center": center,
+        "rest_days": rest,
+        "working_days": len(days) - len(rest),
+    }
 
 
 def _valid(y: int, m: int, d: int) -> bool:
@@ -405,11 +525,23 @@ class HolidayBody(BaseModel):
     center: str = Field(default=ALL_CENTERS, max_length=16)
 
 
-@router.post("/calendar/holidays", status_code=201, tags=["calendar"],
-             summary="补充法定节假日安排 / declare a year's holidays")
-def add_holidays(body: HolidayBody, account: Caller, request: Request, fp: Fingerprint) -> JSONResponse:
-    if not (account.has_role("platform_admin") or (account.has_role("center_staff") and body.center == account.center)):
-        raise forbidden("仅平台管理员或本中心工作人员可补充节假日", "only administrators or the center's staff may declare holidays")
+@router.post(
+    "/calendar/holidays",
+    status_code=201,
+    tags=["calendar"],
+    summary="补充法定节假日安排 / declare a year's holidays",
+)
+def add_holidays(
+    body: HolidayBody, account: Caller, request: Request, fp: Fingerprint
+) -> JSONResponse:
+    if not (
+        account.has_role("platform_admin")
+        or (account.has_role("center_staff") and body.center == account.center)
+    ):
+        raise forbidden(
+            "仅平台管理员或本中心工作人员可补充节假日",
+            "only administrators or the center's staff may declare holidays",
+        )
 
     def command(uow: Any) -> dict[str, Any]:
         return declare_holidays(uow, body.year, body.holidays, body.workdays, body.center)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -16,12 +21,27 @@ from ggzy.web import api, problems
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(platform: Platform) -> FastAPI:
-    """Build the web app serving one platform."""
+def create_app(platform: Platform, *, scheduler_interval: float | None = None) -> FastAPI:
+    """Build the web app serving one platform; with an interval, due actions run by themselves."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if scheduler_interval:
+            task = asyncio.create_task(_run_scheduler(platform, scheduler_interval))
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="OpenGGZY 公共资源交易平台 API",
         version="0.1.0",
-        description="统一的公共资源交易平台接口。错误以 application/problem+json 返回，含中英文说明。",
+        description=(
+            "统一的公共资源交易平台接口。错误以 application/problem+json 返回，含中英文说明。"
+        ),
         openapi_url="/openapi.json",
     )
     app.state.platform = platform
@@ -39,3 +59,15 @@ def create_app(platform: Platform) -> FastAPI:
     STATIC.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _run_scheduler(platform: Platform, interval: float) -> None:
+    """Every `interval` seconds, perform due automatic actions (开标 at the deadline)."""
+    from ggzy.procedures.scheduler import run_due
+
+    while True:
+        try:
+            await anyio.to_thread.run_sync(run_due, platform)
+        except Exception:  # a failed round is logged and retried, never silently dropped
+            logging.getLogger("ggzy.scheduler").exception("scheduler round failed")
+        await asyncio.sleep(interval)

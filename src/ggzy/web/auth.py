@@ -44,7 +44,9 @@ def require_account(request: Request) -> Account:
     account = optional_account(request)
     if account is None:
         raise DomainError(
-            "unauthorized", "请先登录（会话已过期或令牌无效）", "sign in first (session expired or token invalid)",
+            "unauthorized",
+            "请先登录（会话已过期或令牌无效）",
+            "sign in first (session expired or token invalid)",
             status=401,
         )
     return account

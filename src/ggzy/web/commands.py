@@ -47,7 +47,8 @@ def run_command(
     key = request.headers.get("idempotency-key")
     if key is not None and not (0 < len(key) <= MAX_KEY):
         raise DomainError(
-            "invalid-idempotency-key", f"Idempotency-Key 长度须为 1–{MAX_KEY}",
+            "invalid-idempotency-key",
+            f"Idempotency-Key 长度须为 1–{MAX_KEY}",
             f"Idempotency-Key must be 1-{MAX_KEY} characters",
         )
     with platform.command(actor, center) as uow:
@@ -65,7 +66,8 @@ def run_command(
                         "this Idempotency-Key was already used for a different request",
                     )
                 return JSONResponse(
-                    json.loads(row.response), status_code=row.status,
+                    json.loads(row.response),
+                    status_code=row.status,
                     headers={"Idempotent-Replayed": "true"},
                 )
         result = fn(uow)
@@ -73,8 +75,12 @@ def run_command(
         if key is not None:
             uow.conn.execute(
                 idempotency_keys.insert().values(
-                    owner=actor, key=key, request_hash=fingerprint, status=status,
-                    response=json.dumps(body, ensure_ascii=False), created_at=uow.now,
+                    owner=actor,
+                    key=key,
+                    request_hash=fingerprint,
+                    status=status,
+                    response=json.dumps(body, ensure_ascii=False),
+                    created_at=uow.now,
                 )
             )
     return JSONResponse(body, status_code=status)

@@ -154,9 +154,7 @@ ENV.globals.update(
 )
 
 
-def render(
-    request: Request, template: str, *, status: int = 200, **context: Any
-) -> HTMLResponse:
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the common context: user, CSRF token, flash and server time."""
     platform = platform_of(request)
     token = _csrf_token(request)
@@ -198,7 +196,12 @@ def _set_cookie(
     response: Response, request: Request, name: str, value: str, max_age: int | None = None
 ) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
         secure=platform_of(request).settings.secure_cookies,
     )
 
@@ -381,8 +384,14 @@ def projects_page(request: Request, center: str = "", stage: str = "") -> HTMLRe
         rows = [views.project_view(conn, p, account) for p in found]
         centers = registry.list_centers(conn)
     return render(
-        request, "projects.html", rows=rows, centers=centers, center_names=_names(centers),
-        stages=_all_stages(), center=center, stage=stage,
+        request,
+        "projects.html",
+        rows=rows,
+        centers=centers,
+        center_names=_names(centers),
+        stages=_all_stages(),
+        center=center,
+        stage=stage,
     )
 
 
@@ -409,16 +418,26 @@ def project_page(request: Request, code: str) -> HTMLResponse:
 
 
 def _render_project(
-    request: Request, code: str, *, status: int = 200, error: DomainError | None = None,
-    failed_action: str = "", values: dict[str, str] | None = None,
+    request: Request,
+    code: str,
+    *,
+    status: int = 200,
+    error: DomainError | None = None,
+    failed_action: str = "",
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     platform = platform_of(request)
     account = optional_account(request)
     with platform.read() as conn:
         model = _project_model(conn, code, account)
     return render(
-        request, "project.html", status=status, error=error, failed_action=failed_action,
-        values=values or {}, **model,
+        request,
+        "project.html",
+        status=status,
+        error=error,
+        failed_action=failed_action,
+        values=values or {},
+        **model,
     )
 
 
@@ -475,7 +494,10 @@ def _facts(data: dict[str, Any], proc: Procedure) -> dict[str, list[dict[str, An
             times.append(item)
         else:
             other.append(item)
-    times.sort(key=lambda t: _sort_time(t["value"]))
+    order = list(FACT_LABELS)
+    times.sort(
+        key=lambda t: (_sort_time(t["value"]), order.index(t["key"]) if t["key"] in order else 99)
+    )
     return {"times": times, "amounts": amounts, "other": other}
 
 
@@ -527,15 +549,21 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
     except DomainError as exc:
         try:
             return _render_project(
-                request, code, status=_status(exc), error=exc, failed_action=action,
+                request,
+                code,
+                status=_status(exc),
+                error=exc,
+                failed_action=action,
                 values=_text_values(form),
             )
         except DomainError as missing:
             return _error_page(request, missing)
     seq = result["seq"]
     return _redirect(
-        request, f"/projects/{quote(project['code'])}",
-        f"已完成：{declared.zh}（存证事件 #{seq}）", f"done: {declared.en} (evidence event #{seq})",
+        request,
+        f"/projects/{quote(project['code'])}",
+        f"已完成：{declared.zh}（存证事件 #{seq}）",
+        f"done: {declared.en} (evidence event #{seq})",
     )
 
 
@@ -613,14 +641,24 @@ def workspace(request: Request) -> Response:
 
 
 def _render_workspace(
-    request: Request, account: Account, *, status: int = 200, error: DomainError | None = None,
-    values: dict[str, str] | None = None, failed_method: str = "",
+    request: Request,
+    account: Account,
+    *,
+    status: int = 200,
+    error: DomainError | None = None,
+    values: dict[str, str] | None = None,
+    failed_method: str = "",
 ) -> HTMLResponse:
     with platform_of(request).read() as conn:
         model = _workspace_model(conn, account)
     return render(
-        request, "workspace.html", status=status, error=error, values=values or {},
-        failed_method=failed_method, **model,
+        request,
+        "workspace.html",
+        status=status,
+        error=error,
+        values=values or {},
+        failed_method=failed_method,
+        **model,
     )
 
 
@@ -634,15 +672,23 @@ def _workspace_model(conn: Connection, account: Account) -> dict[str, Any]:
         "role_names": [registry.ACCOUNT_ROLES[r] for r in account.roles],
         "centers": centers,
         "center_names": _names(centers),
-        "organised": None, "creating": None, "mine": None, "joinable": None, "supervised": None,
+        "organised": None,
+        "creating": None,
+        "mine": None,
+        "joinable": None,
+        "supervised": None,
     }
     if kinds & {"tenderee", "agency"}:
         model["organised"] = [
             _with_actions(conn, account, p) for p in list_projects(conn, party=account.entity)
         ]
         model["creating"] = [
-            {"method": proc.code, "zh": proc.zh, "en": proc.en,
-             "action": views.action_schema(proc.creating_action)}
+            {
+                "method": proc.code,
+                "zh": proc.zh,
+                "en": proc.en,
+                "action": views.action_schema(proc.creating_action),
+            }
             for proc in views.all_procedures()
         ]
     if "bidder" in kinds:
@@ -702,13 +748,19 @@ def _create_project(request: Request, form: FormData) -> Response:
             result = perform(uow, account, None, action.name, raw, method=method)
     except DomainError as exc:
         return _render_workspace(
-            request, account, status=_status(exc), error=exc, values=_text_values(form),
+            request,
+            account,
+            status=_status(exc),
+            error=exc,
+            values=_text_values(form),
             failed_method=method,
         )
     code = result["code"]
     return _redirect(
-        request, f"/projects/{quote(code)}",
-        f"项目已登记，统一交易标识码 {code}", f"project registered, unified deal code {code}",
+        request,
+        f"/projects/{quote(code)}",
+        f"项目已登记，统一交易标识码 {code}",
+        f"project registered, unified deal code {code}",
     )
 
 
@@ -739,7 +791,8 @@ def _upload_document(request: Request, form: FormData) -> Response:
     except DomainError as exc:
         return _render_workspace(request, account, status=_status(exc), error=exc)
     return _redirect(
-        request, "/workspace",
+        request,
+        "/workspace",
         f"文件已上传：{name}（{size} 字节），SHA-256：{sha}",
         f"uploaded {name} ({size} bytes), SHA-256: {sha}",
     )
@@ -761,8 +814,13 @@ def ledger_page(request: Request, seq: str = "") -> HTMLResponse:
         except DomainError as exc:
             error = exc
     return render(
-        request, "ledger.html", status=_status(error) if error else 200, error=error,
-        head=head, lookup=lookup, seq=seq.strip()[:20],
+        request,
+        "ledger.html",
+        status=_status(error) if error else 200,
+        error=error,
+        head=head,
+        lookup=lookup,
+        seq=seq.strip()[:20],
         base_url=str(request.base_url).rstrip("/"),
     )
 
@@ -771,20 +829,28 @@ def _lookup_leaf(request: Request, text: str) -> dict[str, Any]:
     """One event's leaf and its inclusion proof (as the API serves them), checked here."""
     if not text.isdigit() or not 0 < int(text) < 2**62:
         raise DomainError(
-            "invalid-seq", "事件序号须为正整数", "the event number must be a positive integer",
+            "invalid-seq",
+            "事件序号须为正整数",
+            "the event number must be a positive integer",
             status=400,
         )
     number = int(text)
     proof = api.inclusion(request, seq=number, tree_size=None)
     leaf = api.leaf(number, request, optional_account(request))
     verified = verify_inclusion(
-        bytes.fromhex(proof["leaf_hash"]), proof["leaf_index"], proof["tree_size"],
+        bytes.fromhex(proof["leaf_hash"]),
+        proof["leaf_index"],
+        proof["tree_size"],
         [bytes.fromhex(h) for h in proof["audit_path"]],
         bytes.fromhex(str(proof["tree_head"]["root_hash"])),
     )
     data_ok = None
     if "leaf_data" in leaf:
         data_ok = leaf_hash(base64.b64decode(leaf["leaf_data"])).hex() == proof["leaf_hash"]
-    return {"leaf": leaf, "proof": proof, "verified": verified, "data_ok": data_ok,
-            "event_json": views.dumps(leaf.get("event")) if "event" in leaf else None}
-
+    return {
+        "leaf": leaf,
+        "proof": proof,
+        "verified": verified,
+        "data_ok": data_ok,
+        "event_json": views.dumps(leaf.get("event")) if "event" in leaf else None,
+    }

@@ -44,12 +44,20 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         errors.append({"field": loc, "message": err.get("msg", "")})
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
-        return problem(400, "malformed-json", "请求体不是合法的 JSON", "the request body is not valid JSON",
-                       errors=errors)
+        return problem(
+            400,
+            "malformed-json",
+            "请求体不是合法的 JSON",
+            "the request body is not valid JSON",
+            errors=errors,
+        )
     fields = "、".join(e["field"] for e in errors if e["field"]) or "请求"
     return problem(
-        422, "invalid-request", f"请求内容不符合要求：{fields}",
-        f"the request is invalid: {', '.join(e['field'] or 'body' for e in errors)}", errors=errors,
+        422,
+        "invalid-request",
+        f"请求内容不符合要求：{fields}",
+        f"the request is invalid: {', '.join(e['field'] or 'body' for e in errors)}",
+        errors=errors,
     )
 
 
@@ -71,4 +79,6 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: logged with its traceback, answered with a 500 problem (never a stack trace)."""
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(500, "internal-error", "服务器内部错误，已记录", "internal server error (logged)")
+    return problem(
+        500, "internal-error", "服务器内部错误，已记录", "internal server error (logged)"
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 # Effects first: a declaration is checked against the effects that exist.
-import ggzy.bidding.handlers  # noqa: F401
-import ggzy.evaluation.handlers  # noqa: F401
+import ggzy.bidding.handlers
+import ggzy.evaluation.handlers
 import ggzy.procedures.award  # noqa: F401
 from ggzy.procedures.declarations.construction_open_tendering import CONSTRUCTION_OPEN_TENDERING
 from ggzy.procedures.engine import register_procedure
