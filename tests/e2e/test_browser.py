@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 
 from ggzy.bidding.handlers import bids_of
 from ggzy.bootstrap import Platform
@@ -234,10 +235,16 @@ def browser() -> Iterator[object]:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_bidder_bids_in_the_browser_and_is_refused_after_the_deadline(
-    platform: Platform, clock: MovableClock, live_server: str, browser: object
+    platform: Platform,
+    clock: MovableClock,
+    live_server: str,
+    browser: object,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from playwright.sync_api import expect
 
+    # argon2id at its production cost takes ~0.5 s per password; this test is about pages
+    monkeypatch.setattr(registry, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     s = seed(platform, clock)
     clock.set(s.deadline - timedelta(hours=2))  # bid on the last morning
     context = browser.new_context(  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from ggzy.bidding.handlers import bids_of
@@ -146,7 +147,11 @@ def seed(platform: Platform, clock: MovableClock) -> tuple[str, str, dict[str, s
 
 
 @pytest.fixture
-def site(platform: Platform, clock: MovableClock) -> Iterator[Site]:
+def site(
+    platform: Platform, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Site]:
+    # argon2id at its production cost takes ~0.5 s per password; these tests are about pages
+    monkeypatch.setattr(registry, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     code, sha, credit = seed(platform, clock)
     with TestClient(create_app(platform), raise_server_exceptions=True) as client:
         yield Site(platform, clock, client, code, sha, credit)

@@ -23,6 +23,8 @@ from ggzy.ledger import log
 if TYPE_CHECKING:
     from ggzy.bootstrap import Platform
 
+_INSERT_EVENT = events.insert()
+
 
 class UnitOfWork:
     """The transaction of one command: read state, append events, sign the new tree head."""
@@ -37,6 +39,7 @@ class UnitOfWork:
         self.now: datetime = platform.clock.now()
         self.emitted: list[RecordedEvent] = []
         self._size = log.lock_size(conn)
+        self._nodes = log.NodeReader(conn)  # this transaction's view of the subtree hashes
         self.after_commit: list[Any] = []
 
     def emit(self, new: NewEvent, *, center: str | None = None) -> RecordedEvent:
@@ -57,20 +60,21 @@ class UnitOfWork:
             documents=tuple(new.documents),
         )
         self.conn.execute(
-            events.insert().values(
-                seq=ev.seq,
-                recorded_at=ev.recorded_at,
-                node_id=ev.node_id,
-                center=ev.center,
-                actor=ev.actor,
-                type=ev.type,
-                subject_type=ev.subject_type,
-                subject_id=ev.subject_id,
-                payload=canonical_json(ev.payload),
-                documents=canonical_json(list(ev.documents)),
-            )
+            _INSERT_EVENT,  # parameters bound separately, so the statement is compiled once
+            {
+                "seq": ev.seq,
+                "recorded_at": ev.recorded_at,
+                "node_id": ev.node_id,
+                "center": ev.center,
+                "actor": ev.actor,
+                "type": ev.type,
+                "subject_type": ev.subject_type,
+                "subject_id": ev.subject_id,
+                "payload": canonical_json(ev.payload),
+                "documents": canonical_json(list(ev.documents)),
+            },
         )
-        log.append_leaves(self.conn, seq - 1, [ev.canonical()])
+        log.append_leaves(self.conn, seq - 1, [ev.canonical()], self._nodes)
         self._size = seq
         projections.apply(self.conn, ev)
         self.emitted.append(ev)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from ggzy.ledger.merkle import (
     consistency_path,
@@ -23,6 +23,9 @@ from ggzy.ledger.merkle import (
 from ggzy.ledger.signing import NodeKey, tree_head_body
 from ggzy.ledger.tables import ledger_nodes, ledger_state, tree_heads
 
+_SET_SIZE = (
+    update(ledger_state).where(ledger_state.c.id == 1).values(size=bindparam("new_size"))
+)
 EMPTY_ROOT = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
 
@@ -66,6 +69,11 @@ def current_size(conn: Connection) -> int:
     return int(size or 0)
 
 
+_NODE = select(ledger_nodes.c.hash).where(
+    ledger_nodes.c.level == bindparam("level"), ledger_nodes.c.idx == bindparam("idx")
+)
+
+
 class NodeReader:
     """Reads stored complete-subtree hashes, caching them for one request."""
 
@@ -78,10 +86,7 @@ class NodeReader:
         key = (level, idx)
         if key not in self.cache:
             self.reads += 1
-            q = select(ledger_nodes.c.hash).where(
-                ledger_nodes.c.level == level, ledger_nodes.c.idx == idx
-            )
-            value = self.conn.execute(q).scalar_one_or_none()
+            value = self.conn.execute(_NODE, {"level": level, "idx": idx}).scalar_one_or_none()
             if value is None:
                 raise LookupError(f"ledger node ({level}, {idx}) is missing")
             self.cache[key] = bytes(value)
@@ -100,9 +105,15 @@ class NodeReader:
             self.cache[(int(level), int(idx))] = bytes(value)
 
 
-def append_leaves(conn: Connection, first_index: int, leaves: Sequence[bytes]) -> None:
-    """Append raw leaves at first_index…; store new subtree hashes and the new size."""
-    reader = NodeReader(conn)
+def append_leaves(
+    conn: Connection, first_index: int, leaves: Sequence[bytes], reader: NodeReader | None = None
+) -> None:
+    """Append raw leaves at first_index…; store new subtree hashes and the new size.
+
+    Pass the same reader for successive appends in one transaction: it remembers the nodes
+    just written, so the left siblings of later appends cost no reads.
+    """
+    reader = reader or NodeReader(conn)
     rows: list[dict[str, object]] = []
     for offset, data in enumerate(leaves):
         index = first_index + offset
@@ -111,8 +122,7 @@ def append_leaves(conn: Connection, first_index: int, leaves: Sequence[bytes]) -
             rows.append({"level": level, "idx": idx, "hash": digest})
     if rows:
         conn.execute(ledger_nodes.insert(), rows)
-    new_size = first_index + len(leaves)
-    conn.execute(update(ledger_state).where(ledger_state.c.id == 1).values(size=new_size))
+    conn.execute(_SET_SIZE, {"new_size": first_index + len(leaves)})
 
 
 def root_at(conn: Connection, size: int, reader: NodeReader | None = None) -> bytes:
