@@ -45,6 +45,8 @@ projections_app = typer.Typer(help="投影（当前状态表） / projections.",
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
+docs_app = typer.Typer(help="文档 / documentation.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
 bench_app = typer.Typer(help="基准测试（JSON 输出） / benchmarks printing JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -240,6 +242,24 @@ def bench_ledger(
     from ggzy.ledger.bench import run
 
     print(json.dumps(run(events=events, batch=batch, proofs=proofs), ensure_ascii=False, indent=2))
+
+
+@docs_app.command("procedures")
+def docs_procedures(
+    out: str = typer.Option("docs/procedures", help="输出目录 / output directory."),
+) -> None:
+    """从交易方式声明生成文档 / write docs/procedures/<method>.md from the declarations."""
+    from pathlib import Path
+
+    import ggzy.procedures.declarations  # noqa: F401
+    from ggzy.procedures.docs import render
+    from ggzy.procedures.engine import PROCEDURES
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for proc in PROCEDURES.values():
+        (folder / f"{proc.code}.md").write_text(render(proc), encoding="utf-8")
+        console.print(f"{folder / (proc.code + '.md')}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

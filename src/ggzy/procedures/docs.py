@@ -1,0 +1,75 @@
+"""Render each declared method as a Markdown page: stages, actions, roles, periods and rules.
+
+docs/procedures/<code>.md is generated from the declarations; a test fails when it is stale,
+so the documentation cannot drift from what the engine enforces.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ggzy.procedures import rules
+from ggzy.procedures.declaration import ROLE_NAMES, Procedure
+
+
+def render(proc: Procedure) -> str:
+    """The Markdown page of one method."""
+    lines = [
+        f"# {proc.zh} · {proc.en}",
+        "",
+        f"Code `{proc.code}`, domain `{proc.domain}`, deal-code category `{proc.deal_category}`.",
+        f"Legal basis: {proc.basis}. Generated from the declaration by `ggzy docs procedures`.",
+        "",
+        "## Stages",
+        "",
+        "| stage | 中文 | English | final |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{s.name}` | {s.zh} | {s.en} | {'yes' if s.final else ''} |" for s in proc.stages]
+    lines += [
+        "",
+        "## Actions",
+        "",
+        "| action | 中文 | who | in stages | leads to | time rules |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in proc.actions:
+        who = "、".join(ROLE_NAMES[r][0] for r in sorted(a.roles))
+        stages = "—" if a.creates else ", ".join(f"`{s}`" for s in sorted(a.stages))
+        leads = a.to_stage or ", ".join(f"{k} → `{v}`" for k, v in a.outcomes.items()) or "—"
+        timing = [
+            f"before {a.before}" if a.before else "",
+            f"not before {a.not_before}" if a.not_before else "",
+        ]
+        timing += [f"`{p.rule}`: {p.start} → {p.end}" for p in a.periods]
+        if a.within:
+            timing.append(f"within `{a.within[0]}` of {a.within[1]}")
+        if a.auto:
+            timing.append("performed by the platform when due")
+        cell = "; ".join(t for t in timing if t) or "—"
+        lines.append(f"| `{a.name}` | {a.zh} | {who} | {stages} | {leads} | {cell} |")
+    lines += ["", "## Inputs", ""]
+    for a in proc.actions:
+        if not a.fields:
+            continue
+        lines += [
+            f"**{a.zh}** (`{a.name}`)",
+            "",
+            "| field | 中文 | kind | required |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{f.name}` | {f.zh} | {f.kind} | {'yes' if f.required else ''} |" for f in a.fields
+        ]
+        lines.append("")
+    lines += [
+        "## Rules (national, in force today)",
+        "",
+        "| rule | value | meaning | source | confidence |",
+        "|---|---|---|---|---|",
+    ]
+    for key in sorted(rules.keys_for(proc.code)):
+        r = rules.resolve(key, proc.code, "", date.max)
+        unit = rules.UNITS[r.unit][1]
+        lines.append(f"| `{r.key}` | {r.value} {unit} | {r.zh} | {r.source} | [{r.confidence}] |")
+    return "\n".join(lines) + "\n"
