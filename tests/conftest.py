@@ -369,3 +369,18 @@ def tamper(platform: Platform) -> Callable[..., None]:
                     conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords with small argon2id parameters: hashing strength is not under test.
+
+    Real argon2id still runs (sign-in verifies against these hashes); only its cost is lowered.
+    """
+    from argon2 import PasswordHasher
+
+    from ggzy.registry import handlers as registry
+
+    monkeypatch.setattr(
+        registry, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

@@ -57,7 +57,7 @@ class Platform:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction (rolled back at the end)."""
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(ggzy_read_only=True) as conn:
             try:
                 yield conn
             finally:

@@ -47,7 +47,9 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
 docs_app = typer.Typer(help="文档 / documentation.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
-bench_app = typer.Typer(help="基准测试（JSON 输出） / benchmarks printing JSON.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="基准测试（JSON 输出） / benchmarks printing JSON.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 console = Console(highlight=False, soft_wrap=True)
@@ -274,4 +276,3 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-

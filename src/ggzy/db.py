@@ -1,8 +1,9 @@
 """Database engine, shared metadata and the column types every package uses.
 
 The same SQLAlchemy code runs on the embedded SQLite default and on PostgreSQL. On SQLite every
-transaction starts with BEGIN IMMEDIATE, so two writers queue instead of failing on a lock
-upgrade; on PostgreSQL command transactions serialise on the ledger row (see core/uow.py).
+write transaction starts with BEGIN IMMEDIATE, so two writers queue instead of failing on a lock
+upgrade, and reads use a plain BEGIN that never waits; on PostgreSQL command transactions
+serialise on the ledger row (see core/uow.py).
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at once; readers (Platform.read) use a plain BEGIN,
+            # which in WAL mode never waits for a writer.
+            read_only = conn.get_execution_options().get("ggzy_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -742,7 +743,7 @@ class _Seeder:
         for i, bidder in enumerate(obtainers):
             self.at(
                 _at(days[0], "09:05") + timedelta(minutes=17 * i),
-                lambda bidder=bidder: self.bidder_act(t, bidder, "obtain_documents"),
+                partial(self.bidder_act, t, bidder, "obtain_documents"),
             )
         if question:
             asker, text = question
@@ -751,7 +752,7 @@ class _Seeder:
         for i, (bidder, price) in enumerate(bids):
             self.at(
                 _at(days[-4], "09:10") + timedelta(minutes=41 * i),
-                lambda bidder=bidder, price=price: self.bid(t, bidder, price),
+                partial(self.bid, t, bidder, price),
             )
         if resubmit:
             self.at(_at(days[-3], "10:15"), lambda: self.bid(t, resubmit[0], resubmit[1]))
@@ -784,11 +785,11 @@ class _Seeder:
         self.at(ann, lambda: self.announce(t, sale_end, deadline))
         for i, (bidder, price) in enumerate(activity):
             when = ann + timedelta(hours=1, minutes=23 * i)
-            self.at(when, lambda bidder=bidder: self.bidder_act(t, bidder, "obtain_documents"))
+            self.at(when, partial(self.bidder_act, t, bidder, "obtain_documents"))
             if price:
                 self.at(
                     when + timedelta(hours=1),
-                    lambda bidder=bidder, price=price: self.bid(t, bidder, price),
+                    partial(self.bid, t, bidder, price),
                 )
 
     def run(self) -> None:

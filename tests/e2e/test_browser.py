@@ -3,12 +3,15 @@
 A bidder signs in through the login form, obtains the tender documents, submits a bid through
 the generated form and sees the receipt; after the server clock passes the deadline the same
 form is refused with the Chinese message and no bid is added. Screenshots of the portal and the
-project page (desktop and 390 px phone width) are written to docs/screenshots/ for the README.
+project page (desktop and 390 px phone width) are taken; with GGZY_SCREENSHOTS_DIR set they
+are written there (docs/screenshots/ for the README).
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -40,7 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder; GGZY_SCREENSHOTS_DIR=docs/screenshots refreshes the
+# README's pictures (a plain test run never rewrites tracked files).
+SCREENSHOTS_ENV = "GGZY_SCREENSHOTS_DIR"
 PASSWORD = "password123"
 METHOD = "construction.open_tendering"
 CENTERS = (  # the nine centers of the Wuhan metropolitan circle
@@ -326,7 +331,8 @@ def test_bidder_bids_in_the_browser_and_is_refused_after_the_deadline(
 def _screenshots(browser: object, base: str, s: Seeded, problems: list[str]) -> None:
     from playwright.sync_api import expect
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = Path(os.environ.get(SCREENSHOTS_ENV) or tempfile.mkdtemp(prefix="ggzy-shots-"))
+    shots.mkdir(parents=True, exist_ok=True)
     desktop = browser.new_context(  # type: ignore[attr-defined]
         viewport={"width": 1280, "height": 900}, locale="zh-CN"
     )
@@ -335,11 +341,11 @@ def _screenshots(browser: object, base: str, s: Seeded, problems: list[str]) -> 
     page.goto(base + "/")
     expect(page.locator(".notices")).to_contain_text("中标结果")
     expect(page.locator(".notices")).to_contain_text("澄清")
-    page.screenshot(path=str(SCREENSHOTS / "portal.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal.png"), full_page=True)
     page.goto(f"{base}/projects/{s.road}")
     expect(page.locator("#bids")).to_contain_text("人民币壹仟壹佰玖拾捌万捌仟元整")
     expect(page.locator("#award")).to_contain_text("甲建设工程有限公司")
-    page.screenshot(path=str(SCREENSHOTS / "project.png"), full_page=True)
+    page.screenshot(path=str(shots / "project.png"), full_page=True)
     desktop.close()
 
     phone = browser.new_context(  # type: ignore[attr-defined]
@@ -354,5 +360,5 @@ def _screenshots(browser: object, base: str, s: Seeded, problems: list[str]) -> 
     expect(page.locator("h1")).to_contain_text(ROAD)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide at phone width"
-    page.screenshot(path=str(SCREENSHOTS / "project-mobile.png"), full_page=True)
+    page.screenshot(path=str(shots / "project-mobile.png"))  # the first screen
     phone.close()

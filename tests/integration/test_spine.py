@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from factories import act, announce, bid, seed_parties
 from sqlalchemy import select
 
+from factories import act, announce, bid, seed_parties
 from ggzy.core.events import EVENT_TYPES
 from ggzy.core.projections import PROJECTION_TABLES, rebuild
 from ggzy.core.tables import events

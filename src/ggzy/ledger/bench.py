@@ -25,7 +25,9 @@ from ggzy.ledger.verify import verify_log
 event_type("BenchmarkEventRecorded", "基准测试事件", "benchmark event", public=False)
 
 
-def run(events: int = 20_000, batch: int = 50, proofs: int = 200, url: str | None = None) -> dict[str, Any]:
+def run(
+    events: int = 20_000, batch: int = 50, proofs: int = 200, url: str | None = None
+) -> dict[str, Any]:
     """Run the ledger benchmark on a fresh database (SQLite in a temp dir unless url)."""
     from ggzy.bootstrap import create_platform
     from ggzy.migrate import upgrade
@@ -40,7 +42,9 @@ def run(events: int = 20_000, batch: int = 50, proofs: int = 200, url: str | Non
     for first in range(0, events, batch):
         with platform.command("account:bench") as uow:
             for i in range(first, min(first + batch, events)):
-                uow.emit(NewEvent("BenchmarkEventRecorded", "node", "bench", {"i": i, "pad": "x" * 200}))
+                uow.emit(
+                    NewEvent("BenchmarkEventRecorded", "node", "bench", {"i": i, "pad": "x" * 200})
+                )
     append_s = time.perf_counter() - started
 
     rng = random.Random(7)

@@ -23,9 +23,7 @@ from ggzy.ledger.merkle import (
 from ggzy.ledger.signing import NodeKey, tree_head_body
 from ggzy.ledger.tables import ledger_nodes, ledger_state, tree_heads
 
-_SET_SIZE = (
-    update(ledger_state).where(ledger_state.c.id == 1).values(size=bindparam("new_size"))
-)
+_SET_SIZE = update(ledger_state).where(ledger_state.c.id == 1).values(size=bindparam("new_size"))
 EMPTY_ROOT = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
 

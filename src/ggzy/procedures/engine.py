@@ -441,10 +441,10 @@ def perform(
     _check_periods(ctx)
     fn, _ = EFFECTS[action.effect]
     outcome = fn(ctx)
-    stage = action.outcomes[outcome.name] if outcome.name else action.to_stage
+    new_stage = action.outcomes[outcome.name] if outcome.name else action.to_stage
     payload: dict[str, Any] = {"action": action.name, **outcome.payload}
-    if stage:
-        payload["stage"] = stage
+    if new_stage:
+        payload["stage"] = new_stage
     if outcome.set:
         payload["set"] = outcome.set
     if project is None:
@@ -458,7 +458,7 @@ def perform(
     return {
         "seq": ev.seq,
         "event": ev.type,
-        "stage": stage,
+        "stage": new_stage,
         "project": ev.subject_id,
         **outcome.result,
     }

@@ -284,12 +284,14 @@ def create_account(
         raise conflict(
             "account-exists", f"用户名 {username} 已被使用", f"username {username} is taken"
         )
+    name = _required_text(display_name, "姓名", "display name", 100)
+    granted = sorted(set(roles))
     payload = {
         "username": username,
-        "display_name": _required_text(display_name, "姓名", "display name", 100),
+        "display_name": name,
         "entity": entity,
         "center": center,
-        "roles": sorted(set(roles)),
+        "roles": granted,
     }
     uow.emit(NewEvent("AccountCreated", "account", username, payload))
     uow.conn.execute(
@@ -297,7 +299,7 @@ def create_account(
             username=username, password_hash=_hasher.hash(password), updated_at=uow.now
         )
     )
-    return Account(username, payload["display_name"], entity, center, tuple(payload["roles"]))
+    return Account(username, name, entity, center, tuple(granted))
 
 
 @projector("AccountCreated")

@@ -26,9 +26,9 @@ def token_of(request: Request) -> str | None:
 
 def optional_account(request: Request) -> Account | None:
     """The signed-in account, or None for the public."""
-    cached = getattr(request.state, "account", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request.state, "account"):
+        cached: Account | None = request.state.account
+        return cached
     token = token_of(request)
     account = None
     if token:
