@@ -226,6 +226,13 @@ def _clarified(conn: Connection, ev: RecordedEvent) -> None:
 # ---------------------------------------------------------------- bids
 
 
+def projects_of_bidder(conn: Connection, entity: str) -> set[str]:
+    """Codes of the projects where entity obtained the documents or bid."""
+    held = select(document_holders.c.project).where(document_holders.c.entity == entity)
+    bid = select(bids.c.project).where(bids.c.bidder == entity)
+    return set(conn.execute(held.union(bid)).scalars())
+
+
 def current_bid(conn: Connection, project: str, bidder: str) -> dict[str, Any] | None:
     """The bid that counts for a bidder (the last valid one), or None."""
     q = select(bids).where(

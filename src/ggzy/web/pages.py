@@ -37,6 +37,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from ggzy.bidding.handlers import projects_of_bidder
 from ggzy.bootstrap import Platform
 from ggzy.core.calendar import format_shanghai
 from ggzy.core.documents import register_document
@@ -710,14 +711,14 @@ def _bidder_projects(
     conn: Connection, account: Account
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Projects the bidder takes part in, and open ones it may join now."""
-    mine, joinable = [], []
-    for project in list_projects(conn, limit=500):
-        row = _with_actions(conn, account, project)
-        my = row["view"].get("my") or {}
-        if my.get("holder") or my.get("bid"):
-            mine.append(row)
-        elif row["actions"] and not row["view"]["final"]:
-            joinable.append(row)
+    taking_part = projects_of_bidder(conn, account.entity or "")
+    mine = [_with_actions(conn, account, get_project(conn, code)) for code in sorted(taking_part)]
+    joinable = []
+    for project in list_projects(conn, stage="bidding", limit=500):
+        if project["code"] not in taking_part:
+            row = _with_actions(conn, account, project)
+            if row["actions"]:
+                joinable.append(row)
     return mine, joinable
 
 
