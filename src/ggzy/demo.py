@@ -31,6 +31,7 @@ from ggzy.core.calendar import (
     end_of_day,
     format_shanghai,
     shanghai_date,
+    statutory_holidays,
 )
 from ggzy.core.clock import MovableClock
 from ggzy.core.codes import make_credit_code
@@ -374,7 +375,7 @@ def seed_demo(
     provisional = _provisional_years(present)
     calendar = WorkingCalendar()
     for year in provisional:
-        calendar.declare_year(year, [date(year, 1, 1)], [])
+        calendar.declare_year(year, statutory_holidays(year) or [date(year, 1, 1)], [])
     start_day = _next_working_day(calendar, shanghai_date(present) - timedelta(days=DAYS_BACK))
     clock = MovableClock(_at(start_day, "09:00"))
     platform.clock = clock
@@ -392,7 +393,8 @@ def seed_demo(
 def _provisional_years(present: datetime) -> list[int]:
     """Years the demo touches whose statutory holidays are not published in the calendar
     package: from the clock's start to the end of the open tenders' procedures (awards and
-    contracts included, about 90 days ahead). The demo declares them with 元旦 only."""
+    contracts included, about 90 days ahead). The demo declares their statutory holidays
+    (全国年节及纪念日放假办法) provisionally; the 调休 days only the State Council can publish."""
     today = shanghai_date(present)
     first = (today - timedelta(days=DAYS_BACK + 10)).year
     last = (today + PROVISIONAL_HORIZON).year
@@ -476,11 +478,19 @@ class _Seeder:
             for c in CENTERS:
                 registry.register_center(uow, c.code, c.name, c.short_name)
             for year in provisional_years:
-                declare_holidays(uow, year, [date(year, 1, 1)], [])
+                days = statutory_holidays(year)
+                what = "法定节假日（不含调休）" if days else "仅元旦"
+                declare_holidays(
+                    uow,
+                    year,
+                    days or [date(year, 1, 1)],
+                    [],
+                    note=f"演示临时补充：{what}，待国务院公布后由交易中心更正 / demo provisional",
+                )
                 self.say(
-                    f"[yellow]{year} 年法定节假日安排尚未收录：演示按仅元旦放假临时补充 / "
-                    f"holidays of {year} unknown: provisional schedule (New Year's Day only)"
-                    "[/yellow]"
+                    f"[yellow]{year} 年放假安排尚未收录：演示临时补充{what}，"
+                    f"待公布后由交易中心更正 / holidays of {year} not published: the demo "
+                    "declares the statutory days provisionally (make-up days unknown)[/yellow]"
                 )
             self._account(uow, "admin", "平台管理员", ["platform_admin"])
             self._account(uow, "regulator", "湖北省公共资源交易监督管理局 监督员", ["regulator"])

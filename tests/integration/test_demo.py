@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ggzy.bidding.tables import bids
 from ggzy.bootstrap import Platform, create_platform
 from ggzy.config import load_settings
+from ggzy.core.calendar import statutory_holidays
 from ggzy.core.clock import MovableClock
 from ggzy.core.codes import is_valid_credit_code
 from ggzy.core.projections import row_to_event
@@ -247,10 +248,15 @@ def test_the_seeded_ledger_verifies(seeded: Seeded) -> None:
     assert report.events == seeded.summary.events
 
 
-def test_a_late_december_present_declares_a_provisional_holiday_schedule(seeded: Seeded) -> None:
+def test_a_present_near_an_unpublished_year_declares_its_statutory_holidays_provisionally(
+    seeded: Seeded,
+) -> None:
     declared = [e for e in all_events(seeded.platform) if e.type == "HolidayScheduleDeclared"]
     years = [e.payload["year"] for e in declared]
-    assert all(e.payload["holidays"] == [f"{e.payload['year']}-01-01"] for e in declared)
+    for e in declared:  # the statutory days of the year, never a made-up schedule
+        expected = statutory_holidays(e.payload["year"])
+        assert e.payload["holidays"] == [d.isoformat() for d in expected]
+        assert "provisional" in e.payload["note"]
     if seeded.present.month == 12:
         assert years == [seeded.present.year + 1]
     elif seeded.present.month == 3:

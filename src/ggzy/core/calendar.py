@@ -205,3 +205,36 @@ def shanghai_date(dt: datetime) -> date:
 def format_shanghai(dt: datetime) -> str:
     """Beijing time as text, e.g. 2026-11-23 14:43:51+00:00 -> "2026-11-23 22:43:51"."""
     return to_shanghai(dt).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# Gregorian dates of the lunar festivals (除夕, 端午, 中秋) for years the calendar package does
+# not cover yet, from the published lunar calendar; 清明 comes from the package's solar terms.
+_LUNAR_FESTIVALS: dict[int, tuple[date, date, date]] = {
+    2025: (date(2025, 1, 28), date(2025, 5, 31), date(2025, 10, 6)),  # checked against the
+    2026: (date(2026, 2, 16), date(2026, 6, 19), date(2026, 9, 25)),  # published schedules
+    2027: (date(2027, 2, 5), date(2027, 6, 9), date(2027, 9, 15)),
+    2028: (date(2028, 1, 25), date(2028, 5, 28), date(2028, 10, 3)),
+}
+
+
+def statutory_holidays(year: int) -> list[date] | None:
+    """The 13 statutory holiday days of a year (全国年节及纪念日放假办法, 2024 revision).
+
+    These are fixed by law; the State Council's yearly schedule adds the make-up days (调休,
+    补休) that only it can publish. None if the lunar festival dates of year are not tabled.
+
+    >>> statutory_holidays(2027)[:3]
+    [datetime.date(2027, 1, 1), datetime.date(2027, 2, 5), datetime.date(2027, 2, 6)]
+    """
+    if year not in _LUNAR_FESTIVALS:
+        return None
+    from chinese_calendar import get_solar_terms
+
+    eve, dragon_boat, mid_autumn = _LUNAR_FESTIVALS[year]
+    terms = get_solar_terms(date(year, 4, 1), date(year, 4, 10))
+    qingming = next(d for d, name in terms if name == "清明")
+    days = [date(year, 1, 1)]
+    days += [eve + timedelta(days=i) for i in range(4)]  # 除夕 and 正月初一至初三
+    days += [qingming, date(year, 5, 1), date(year, 5, 2), dragon_boat, mid_autumn]
+    days += [date(year, 10, d) for d in (1, 2, 3)]
+    return sorted(days)

@@ -40,6 +40,7 @@ def declare_holidays(
     holidays: list[date],
     workdays: list[date],
     center: str = ALL_CENTERS,
+    note: str = "",
 ) -> dict[str, Any]:
     """Declare a year's statutory holidays and make-up workdays (调休) for a center or all."""
     days = [*holidays, *workdays]
@@ -64,6 +65,7 @@ def declare_holidays(
         "center": center,
         "holidays": sorted(d.isoformat() for d in holidays),
         "workdays": sorted(d.isoformat() for d in workdays),
+        "note": note[:500],
     }
     uow.emit(NewEvent("HolidayScheduleDeclared", "center", center, payload))
     return payload

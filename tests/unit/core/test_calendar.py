@@ -13,6 +13,7 @@ from ggzy.core.calendar import (
     format_shanghai,
     package_years,
     shanghai_date,
+    statutory_holidays,
     to_shanghai,
 )
 from ggzy.core.errors import DomainError
@@ -237,3 +238,16 @@ def test_format_shanghai_converts_from_other_zones() -> None:
 
 def test_shanghai_date_is_the_beijing_calendar_day() -> None:
     assert shanghai_date(datetime(2026, 11, 23, 17, 0, tzinfo=UTC)) == date(2026, 11, 24)
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_statutory_holiday_rule_matches_the_published_schedules(year):
+    # The 2024 revision of 全国年节及纪念日放假办法: 13 days, 除夕 included; every one of them
+    # is a holiday in the State Council's published schedule for the year.
+    days = statutory_holidays(year)
+    assert days is not None and len(days) == 13
+    assert all(not WorkingCalendar().is_working_day(d) for d in days)
+
+
+def test_statutory_holidays_of_an_untabled_year_are_unknown():
+    assert statutory_holidays(2099) is None
