@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Connection, select
 
@@ -15,6 +16,7 @@ from ggzy.core.errors import DomainError
 from ggzy.core.tables import documents
 
 MAX_FILENAME = 255
+MAX_UPLOAD = 512 * 1024 * 1024  # bytes
 
 
 class DocumentStore:
@@ -48,6 +50,26 @@ class DocumentStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return sha, size
+
+    def write_upload(self, stream: BinaryIO, max_size: int = MAX_UPLOAD) -> tuple[str, int]:
+        """Stream an uploaded file in: refuse it beyond max_size (413) or when empty."""
+        seen = 0
+
+        def chunks() -> Iterator[bytes]:
+            nonlocal seen
+            while chunk := stream.read(1024 * 1024):
+                seen += len(chunk)
+                if seen > max_size:
+                    mb = max_size // (1024 * 1024)
+                    raise DomainError(
+                        "file-too-large", f"文件超过 {mb} MB", f"file exceeds {mb} MB", status=413
+                    )
+                yield chunk
+
+        sha, size = self.write(chunks())
+        if size == 0:
+            raise DomainError("empty-file", "文件为空", "the file is empty")
         return sha, size
 
     def read(self, sha256: str) -> bytes:

@@ -30,7 +30,6 @@ router = APIRouter(prefix="/api/v1")
 Caller = Annotated[Account, Depends(require_account)]
 MaybeCaller = Annotated[Account | None, Depends(optional_account)]
 Fingerprint = Annotated[bytes, Depends(request_fingerprint)]
-MAX_UPLOAD = 512 * 1024 * 1024
 
 
 # ---------------------------------------------------------------- auth
@@ -311,21 +310,7 @@ def upload(
     request: Request, account: Caller, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     platform = platform_of(request)
-    size_seen = 0
-
-    def chunks() -> Any:
-        nonlocal size_seen
-        while chunk := file.file.read(1024 * 1024):
-            size_seen += len(chunk)
-            if size_seen > MAX_UPLOAD:
-                raise DomainError(
-                    "file-too-large", "文件超过 512 MB", "file exceeds 512 MB", status=413
-                )
-            yield chunk
-
-    sha, size = platform.documents.write(chunks())
-    if size == 0:
-        raise DomainError("empty-file", "文件为空", "the file is empty")
+    sha, size = platform.documents.write_upload(file.file)
     with platform.engine.begin() as conn:
         register_document(
             conn,

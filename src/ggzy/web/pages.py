@@ -24,7 +24,7 @@ import hmac
 import json
 import secrets
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -300,21 +300,7 @@ def _json_input(f: Field, text: str) -> Any:
 
 def _store_upload(platform: Platform, file: UploadFile) -> tuple[str, int, str, str]:
     """Write an uploaded file to the document store: (sha256, size, filename, media type)."""
-    seen = 0
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal seen
-        while chunk := file.file.read(1024 * 1024):
-            seen += len(chunk)
-            if seen > api.MAX_UPLOAD:
-                raise DomainError(
-                    "file-too-large", "文件超过 512 MB", "file exceeds 512 MB", status=413
-                )
-            yield chunk
-
-    sha, size = platform.documents.write(chunks())
-    if size == 0:
-        raise DomainError("empty-file", "文件为空", "the file is empty")
+    sha, size = platform.documents.write_upload(file.file)
     name = file.filename or sha
     return sha, size, name, file.content_type or "application/octet-stream"
 
