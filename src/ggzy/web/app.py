@@ -51,6 +51,12 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.include_router(api.router)
     try:
+        from ggzy.web import api_pki
+    except ImportError:  # the PKI API is optional while being built
+        api_pki = None  # type: ignore[assignment]
+    if api_pki is not None:
+        app.include_router(api_pki.router)
+    try:
         from ggzy.web import pages
     except ImportError:  # pages are optional while being built
         pages = None  # type: ignore[assignment]
