@@ -18,6 +18,7 @@ from ggzy.ledger.signing import NodeKey
 
 def _load_packages() -> None:
     """Import every capability so its tables, event types and projectors are registered."""
+    import ggzy.pki.bindings
     import ggzy.pki.custody
     import ggzy.pki.trust
     import ggzy.procedures.calendar_days

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ggzy.core.errors import DomainError, forbidden
-from ggzy.pki import trust
+from ggzy.pki import bindings, trust
 from ggzy.pki.certs import USAGES, CertificateError, load_der_all
 from ggzy.registry.handlers import Account
 from ggzy.web.auth import platform_of, require_account
@@ -145,3 +145,35 @@ def certificate_status(body: StatusBody, request: Request) -> dict[str, Any]:
     if status.reason == "malformed":
         raise DomainError("malformed", status.zh, status.en, status=422, field="pem")
     return status.to_dict()
+
+
+class BindBody(BaseModel):
+    pem: str = Field(min_length=1, max_length=65536, description="证书（PEM）/ certificate PEM")
+    usage: str = Field(description="sign（签名证书）或 encrypt（加密证书）")
+
+
+@router.post(
+    "/certificates",
+    status_code=201,
+    tags=["pki"],
+    summary="为本单位绑定数字证书（全网通用）/ bind a certificate to my entity",
+)
+def bind_certificate(
+    body: BindBody, account: Caller, request: Request, fp: Fingerprint
+) -> JSONResponse:
+    def command(uow: Any) -> dict[str, Any]:
+        return bindings.bind_certificate(uow, account, body.pem, body.usage)
+
+    return run_command(request, account.actor, fp, command)
+
+
+@router.get(
+    "/entities/{credit_code}/certificates",
+    tags=["pki"],
+    summary="市场主体已绑定的证书 / an entity's bound certificates",
+)
+def entity_certificates(
+    credit_code: str, request: Request, usage: str | None = None
+) -> list[dict[str, Any]]:
+    with platform_of(request).read() as conn:
+        return bindings.certificates_of(conn, credit_code.strip().upper(), usage)
