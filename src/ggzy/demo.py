@@ -37,6 +37,7 @@ from ggzy.core.clock import MovableClock
 from ggzy.core.codes import make_credit_code
 from ggzy.core.documents import register_document
 from ggzy.core.money import format_yuan, parse_yuan, to_capitals
+from ggzy.demo_pki import revoke_demo_certificate, seed_pki
 from ggzy.ledger import log
 from ggzy.procedures.calendar_days import declare_holidays
 from ggzy.procedures.engine import get_procedure, get_project, list_projects, perform
@@ -382,9 +383,13 @@ def seed_demo(
     try:
         seeder = _Seeder(platform, clock, calendar, out, quiet)
         seeder.seed_network(provisional)
+        pki = seed_pki(
+            platform, seeder.accounts, platform.settings.data_dir / "demo-keys", seeder.say
+        )
         seeder.schedule_projects(start_day, present)
         seeder.run()
         clock.set(max(present_clock.now(), clock.now()))
+        revoke_demo_certificate(platform, pki, seeder.accounts, seeder.say)
     finally:
         platform.clock = present_clock
     return summarize(platform, created=True)
