@@ -20,6 +20,7 @@ def _load_packages() -> None:
     """Import every capability so its tables, event types and projectors are registered."""
     import ggzy.pki.bindings
     import ggzy.pki.custody
+    import ggzy.pki.login
     import ggzy.pki.trust
     import ggzy.procedures.calendar_days
     import ggzy.procedures.declarations

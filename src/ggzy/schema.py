@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "ggzy.bidding.tables",
     "ggzy.pki.tables",
     "ggzy.pki.bindings",
+    "ggzy.pki.login",
 )
 
 

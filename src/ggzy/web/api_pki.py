@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ggzy.core.errors import DomainError, forbidden
-from ggzy.pki import bindings, trust
+from ggzy.pki import bindings, login, trust
 from ggzy.pki.certs import USAGES, CertificateError, load_der_all
 from ggzy.registry.handlers import Account
-from ggzy.web.auth import platform_of, require_account
+from ggzy.web.auth import client_ip, platform_of, require_account
 from ggzy.web.commands import request_fingerprint, run_command
 
 router = APIRouter(prefix="/api/v1")
@@ -177,3 +177,35 @@ def entity_certificates(
 ) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
         return bindings.certificates_of(conn, credit_code.strip().upper(), usage)
+
+
+@router.post(
+    "/auth/challenge",
+    tags=["auth"],
+    summary="获取证书登录挑战 / a challenge for certificate sign-in",
+)
+def login_challenge(request: Request) -> dict[str, Any]:
+    platform = platform_of(request)
+    with platform.engine.begin() as conn:
+        return login.new_challenge(conn, platform.settings.node_id, platform.clock.now())
+
+
+class CertificateLogin(BaseModel):
+    challenge: str = Field(min_length=10, max_length=100)
+    signature: str = Field(min_length=1, max_length=100_000, description="Base64 CMS（分离式签名）")
+    username: str | None = Field(default=None, max_length=64)
+
+
+@router.post("/auth/certificate", tags=["auth"], summary="证书登录 / sign in with a certificate")
+def certificate_login(body: CertificateLogin, request: Request) -> dict[str, Any]:
+    platform = platform_of(request)
+    with platform.command("public:certificate-login") as uow:
+        account, token, status = login.sign_in_with_certificate(
+            uow, body.challenge, body.signature, body.username, ip=client_ip(request)
+        )
+    return {
+        "token": token,
+        "token_type": "bearer",
+        "account": account.__dict__,
+        "certificate": status,
+    }
