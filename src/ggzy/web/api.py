@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from ggzy.bidding import receipts
 from ggzy.core.calendar import WorkingCalendar
 from ggzy.core.documents import document_info, register_document
 from ggzy.core.errors import DomainError, forbidden, not_found
@@ -275,6 +276,18 @@ def project_events(code: str, request: Request, account: MaybeCaller) -> list[di
 def project_bids(code: str, request: Request) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
         return views.opened_bids(conn, get_project(conn, code))
+
+
+@router.get(
+    "/projects/{code}/bids/{seq}/receipt",
+    tags=["projects"],
+    summary="投标回执（节点签名，含账本包含证明）/ signed bid receipt with inclusion proof",
+)
+def bid_receipt(code: str, seq: int, request: Request, account: Caller) -> dict[str, Any]:
+    platform = platform_of(request)
+    with platform.read() as conn:
+        get_project(conn, code)
+        return receipts.bid_receipt(conn, platform.node_key, seq, account)
 
 
 @router.get("/projects/{code}/questions", tags=["projects"], summary="疑问 / questions")
