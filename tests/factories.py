@@ -10,15 +10,20 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from ggzy.bidding.tool import SealedBid, content_key_for, prepare_sealed_bid
 from ggzy.bootstrap import Platform
 from ggzy.core.codes import make_credit_code
 from ggzy.core.documents import register_document
+from ggzy.core.money import parse_yuan
+from ggzy.pki import bindings, trust
+from ggzy.pki.testca import Issued, TestCA
 from ggzy.procedures.engine import perform
 from ggzy.registry import handlers as registry
 from ggzy.registry.handlers import Account
 
 METHOD = "construction.open_tendering"
 PASSWORD = "correct-horse-9"
+_PARTIES: dict[int, Parties] = {}  # the parties seeded on each platform, for bid()
 
 
 @dataclass
@@ -30,6 +35,9 @@ class Parties:
     bidders: list[Account]
     staff: Account
     codes: dict[str, str] = field(default_factory=dict)  # name -> credit code
+    ca: TestCA | None = None
+    keys: dict[str, dict[str, Issued]] = field(default_factory=dict)  # username -> usage -> cert
+    sealed: dict[tuple[str, str], SealedBid] = field(default_factory=dict)  # (code, user) -> bid
 
 
 def _company(uow: Any, n: int, name: str, kinds: list[str], username: str) -> Account:
@@ -53,7 +61,7 @@ def _company(uow: Any, n: int, name: str, kinds: list[str], username: str) -> Ac
     )
 
 
-def seed_parties(platform: Platform, bidders: int = 4) -> Parties:
+def seed_parties(platform: Platform, bidders: int = 4, certificates: bool = True) -> Parties:
     """Register the 武汉 center, a tenderee, an agency, bidders and center staff."""
     names = [
         "湖北楚天建设工程有限公司",
@@ -79,7 +87,27 @@ def seed_parties(platform: Platform, bidders: int = 4) -> Parties:
             center="420100",
         )
     codes = {a.display_name: a.entity for a in [tenderee, agency, *accounts] if a.entity}
-    return Parties(tenderee, agency, accounts, staff, codes)
+    parties = Parties(tenderee, agency, accounts, staff, codes)
+    if certificates:  # a CA on the trust list and bound certificates, so bidders can bid
+        give_certificates(platform, parties)
+    _PARTIES[id(platform)] = parties
+    return parties
+
+
+def give_certificates(platform: Platform, parties: Parties, algorithm: str = "ecdsa") -> None:
+    """A CA on the trust list; every bidder binds a signing and an encryption certificate."""
+    ca = TestCA.create("湖北测试数字证书CA", algorithm, now=platform.clock.now())
+    with platform.command("account:admin") as uow:
+        trust.add_ca(uow, ca.cert.der, ca.name, "root")
+    parties.ca = ca
+    for bidder in parties.bidders:
+        issued = {
+            u: ca.issue(bidder.display_name, bidder.entity, usage=u) for u in ("sign", "encrypt")
+        }
+        with platform.command(bidder.actor) as uow:
+            for usage, cert in issued.items():
+                bindings.bind_certificate(uow, bidder, cert.pem, usage)
+        parties.keys[bidder.username] = issued
 
 
 def act(
@@ -138,16 +166,72 @@ def announce(platform: Platform, parties: Parties, **fields: Any) -> str:
     return code
 
 
+def seal(
+    platform: Platform, parties: Parties, bidder: Account, code: str, price: str, **kw: Any
+) -> SealedBid:
+    """The bidder's tool: a signed bid package sealed to its own encryption certificate."""
+    from ggzy.procedures.engine import get_project
+
+    with platform.read() as conn:
+        opening = get_project(conn, code)["data"].get("opening_key")
+    keys = parties.keys[bidder.username]
+    sealed = prepare_sealed_bid(
+        project=code,
+        bidder=bidder.entity or "",
+        bidder_name=bidder.display_name,
+        price=parse_yuan(price),
+        duration_days=kw.get("duration_days", 540),
+        quality=kw.get("quality", "合格"),
+        sign_key=keys["sign"].key,
+        sign_cert=keys["sign"].der,
+        encrypt_cert=keys["encrypt"].der,
+        opening_public_pem=opening["public_pem"] if opening else None,
+        declared={"tool": "ggzy-test-bid-tool/1", "machine": f"M-{bidder.username}"},
+        now=platform.clock.now(),
+    )
+    sha, size = platform.documents.write([sealed.envelope])
+    with platform.engine.begin() as conn:
+        register_document(
+            conn, sha, size, "投标文件.ggzyenv", "application/x-ggzy-envelope", platform.clock.now()
+        )
+    return sealed
+
+
 def bid(
-    platform: Platform, bidder: Account, code: str, price: str, obtain: bool = True
+    platform: Platform, bidder: Account, code: str, price: str, obtain: bool = True, **kw: Any
 ) -> dict[str, Any]:
-    """Obtain the documents (once) and submit a bid."""
+    """Obtain the documents (once), seal a bid on the bidder's side and submit it."""
+    parties = _PARTIES[id(platform)]
     if obtain:
         act(platform, bidder, code, "obtain_documents", {})
+    sealed = seal(platform, parties, bidder, code, price, **kw)
+    parties.sealed[(code, bidder.username)] = sealed
     return act(
         platform,
         bidder,
         code,
         "submit_bid",
-        {"price": price, "duration_days": 540, "quality": "合格"},
+        {"sealed_file": sealed.sealed_sha256, "signature": sealed.signature},
     )
+
+
+def decrypt(platform: Platform, parties: Parties, bidder: Account, code: str) -> dict[str, Any]:
+    """The bidder unwraps its content key on its side and submits it (远程解密)."""
+    sealed = parties.sealed[(code, bidder.username)]
+    key = content_key_for(sealed.envelope, parties.keys[bidder.username]["encrypt"].key)
+    return act(platform, bidder, code, "decrypt_bid", {"content_key": key.hex()})
+
+
+def open_and_decrypt(platform: Platform, parties: Parties, code: str) -> dict[str, Any]:
+    """Open at the deadline, then every bidder with a pending bid decrypts it (last result)."""
+    from ggzy.bidding.sealed import pending_bidders
+
+    result = act(platform, parties.staff, code, "open_bids", {})
+    if result["stage"] != "decrypting":
+        return result
+    with platform.read() as conn:
+        pending = pending_bidders(conn, code)
+    for bidder in parties.bidders:
+        if bidder.entity in pending:
+            result = decrypt(platform, parties, bidder, code)
+    return result

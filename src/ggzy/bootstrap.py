@@ -38,16 +38,6 @@ class Platform:
     documents: DocumentStore
     extras: dict[str, object] = field(default_factory=dict)
 
-    @property
-    def vault_key(self) -> bytes:
-        """The node's key for sealing bids at rest (created on first use)."""
-        if "vault_key" not in self.extras:
-            from ggzy.bidding.vault import load_or_create_vault_key
-
-            path = self.settings.data_dir / "keys" / f"{self.settings.node_id}.vault.key"
-            self.extras["vault_key"] = load_or_create_vault_key(path)
-        return self.extras["vault_key"]  # type: ignore[return-value]
-
     @contextmanager
     def command(self, actor: str, center: str | None = None) -> Iterator[UnitOfWork]:
         """A write transaction: events appended inside commit together with a signed head."""

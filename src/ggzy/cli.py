@@ -54,7 +54,7 @@ bench_app = typer.Typer(
 )
 app.add_typer(bench_app, name="bench")
 bid_app = typer.Typer(
-    help="投标文件加密封装 / sealed bid envelopes (seal, unseal, inspect, unwrap).",
+    help="投标文件包与加密封装 / bid packages and sealed envelopes (package, check, seal, …).",
     no_args_is_help=True,
 )
 app.add_typer(bid_app, name="bid")
@@ -495,6 +495,103 @@ def bid_opening_key(
         "rebuild the private key: give each to a different officer",
         markup=False,
     )
+
+
+@bid_app.command("package")
+def bid_package(
+    project: str = typer.Option(..., "--project", help="统一交易标识码或标段编号 / project code."),
+    bidder: str = typer.Option(..., "--bidder", help="投标人统一社会信用代码 / bidder code."),
+    name: str = typer.Option(..., "--name", help="投标人名称 / bidder name."),
+    price: str = typer.Option(..., "--price", help="投标报价（元），如 12345678.90 / in yuan."),
+    duration: int = typer.Option(..., "--duration", help="工期（天） / duration in days."),
+    quality: str = typer.Option(..., "--quality", help="质量标准 / quality commitment."),
+    sign_key: Path = typer.Option(..., "--sign-key", help="签名私钥 PEM/DER / signing key."),
+    sign_cert: Path = typer.Option(..., "--sign-cert", help="签名证书 / signing certificate."),
+    passphrase: str | None = typer.Option(
+        None, "--passphrase", envvar="GGZY_KEY_PASSPHRASE", help="私钥口令 / key passphrase."
+    ),
+    attach: list[Path] = typer.Option([], "--attach", help="附件（可重复） / attachment file."),
+    declare: list[str] = typer.Option(
+        [], "--declare", help="申报信息 KEY=VALUE，如 tool=… / declared metadata."
+    ),
+    out: Path = typer.Option(..., "-o", "--out", help="输出投标文件包 .zip / output package."),
+) -> None:
+    """生成并签名投标文件包（投标函 bid.json + 附件） / build and sign a bid package (ZIP)."""
+    from datetime import UTC, datetime
+
+    from ggzy.bidding.package import write_bid_package
+    from ggzy.core.money import format_yuan, parse_yuan
+
+    try:
+        fen = parse_yuan(price)
+        key = _read_input(sign_key, "签名私钥", "signing key")
+        cert = _read_input(sign_cert, "签名证书", "signing certificate")
+        for path in attach:
+            if not path.is_file():
+                _fail(f"错误：附件不存在 {path} / error: no such attachment file {path}")
+        part = _atomic_output(out)
+        try:
+            with part.open("wb") as dst:
+                result = write_bid_package(
+                    dst,
+                    project=project,
+                    bidder=bidder,
+                    bidder_name=name,
+                    price=fen,
+                    duration_days=duration,
+                    quality=quality,
+                    attachments=[(path.name, path) for path in attach],
+                    signing_key=key,
+                    signing_certificate_der=cert,
+                    declared=_declared(declare),
+                    created_at=datetime.now(UTC),
+                    passphrase=passphrase,
+                )
+            part.replace(out)
+        finally:
+            part.unlink(missing_ok=True)
+    except DomainError as exc:
+        _bid_fail(exc)
+    except OSError as exc:
+        _fail(f"错误：{exc} / error: {exc}")
+    names = "、".join(a["name"] for a in result.attachments) or "无 / none"
+    console.print(
+        f"已生成投标文件包 / bid package: {out}\n"
+        f"报价 / price: ¥{format_yuan(result.price)}（{result.letter['price_capitals']}）\n"
+        f"附件 / attachments ({len(result.attachments)}): {names}\n"
+        f"签名 / signature: {result.signature.algorithm}, {result.signature.credit_code}\n"
+        f"投标函 SHA-256 / bid.json SHA-256: {result.bid_json_sha256}",
+        markup=False,
+    )
+
+
+@bid_app.command("check")
+def bid_check(
+    package: Path = typer.Argument(..., help="投标文件包 .zip / the bid package."),
+) -> None:
+    """核验投标文件包并输出 JSON（签名不通过退出码 1） / check a bid package, print JSON."""
+    import json
+
+    from ggzy.bidding.package import read_bid_package
+
+    try:
+        result = read_bid_package(package)
+    except DomainError as exc:
+        _bid_fail(exc)
+    except OSError as exc:
+        _fail(f"错误：{exc} / error: {exc}")
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    if not result.signed_by_bidder:
+        signature = result.signature
+        reason = (
+            signature.reason
+            if not signature.ok
+            else f"the signer's credit code {signature.credit_code} is not the bidder's"
+        )
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"签名未通过核验 / the signature does not verify: {reason}", markup=False
+        )
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 # ---------------------------------------------------------------- bench crypto

@@ -1,6 +1,9 @@
 """The demo network (演示网络): the nine Wuhan-circle trading centers on one node, a dozen
 fictional market entities with accounts, and six construction tenders driven through open
-tendering on a movable clock, so a newcomer sees every stage at once.
+tendering on a movable clock, so a newcomer sees every stage at once. The bidders play the
+bid tool with their demo certificates: each bid is signed and sealed on the bidder's side, and
+at the opening each bidder decrypts its own bid remotely (one lets the window pass, so its bid
+counts as withdrawn).
 
     summary = seed_demo(create_platform())
     summary.stage_counts()  # {"awarded": 2, "bidding": 2, "failed": 1, "publicized": 1}
@@ -16,6 +19,8 @@ fictional (虚构); the unified social credit codes are valid by construction.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,7 +28,10 @@ from functools import partial
 from typing import Any
 
 from rich.console import Console
+from sqlalchemy import select
 
+from ggzy.bidding.tables import bids
+from ggzy.bidding.tool import SealedBid, content_key_for, prepare_sealed_bid
 from ggzy.bootstrap import Platform
 from ggzy.core.calendar import (
     SHANGHAI,
@@ -37,8 +45,9 @@ from ggzy.core.clock import MovableClock
 from ggzy.core.codes import make_credit_code
 from ggzy.core.documents import register_document
 from ggzy.core.money import format_yuan, parse_yuan, to_capitals
-from ggzy.demo_pki import revoke_demo_certificate, seed_pki
+from ggzy.demo_pki import DemoPki, revoke_demo_certificate, seed_pki
 from ggzy.ledger import log
+from ggzy.pki.testca import Issued
 from ggzy.procedures.calendar_days import declare_holidays
 from ggzy.procedures.engine import get_procedure, get_project, list_projects, perform
 from ggzy.registry import handlers as registry
@@ -48,6 +57,7 @@ METHOD = "construction.open_tendering"
 DEMO_MARKER_CENTER = "420100"  # the network counts as seeded once this center exists
 DAYS_BACK = 60  # the movable clock starts this many days before the present
 PROVISIONAL_HORIZON = timedelta(days=90)  # how far ahead the demo needs the working calendar
+DECRYPT_GAP = timedelta(minutes=4)  # bidders decrypt one after another after the opening
 
 
 # ---------------------------------------------------------------- the network, as data
@@ -386,6 +396,7 @@ def seed_demo(
         pki = seed_pki(
             platform, seeder.accounts, platform.settings.data_dir / "demo-keys", seeder.say
         )
+        seeder.pki = pki
         seeder.schedule_projects(start_day, present)
         seeder.run()
         clock.set(max(present_clock.now(), clock.now()))
@@ -435,6 +446,7 @@ class _Tender:
     duration: int  # 计划工期, calendar days
     code: str = ""
     questions: list[int] = field(default_factory=list)
+    undecrypted: str | None = None  # a bidder who does not decrypt at the opening (视为撤销)
 
 
 @dataclass(order=True)
@@ -461,7 +473,11 @@ class _Seeder:
         self.console = console
         self.quiet = quiet
         self.accounts: dict[str, registry.Account] = {}
-        self.steps: list[_Step] = []
+        self.steps: list[_Step] = []  # a heap: acts may plan further acts while running
+        self._order = itertools.count()
+        self.present: datetime | None = None
+        self.pki: DemoPki | None = None
+        self.sealed: dict[tuple[str, str], SealedBid] = {}  # (project, bidder) -> latest bid
 
     # ------------------------------------------------------------ output
 
@@ -538,13 +554,14 @@ class _Seeder:
     # ------------------------------------------------------------ scheduling
 
     def at(self, when: datetime, fn: Callable[[], None]) -> None:
-        self.steps.append(_Step(when, len(self.steps), fn))
+        heapq.heappush(self.steps, _Step(when, next(self._order), fn))
 
     def wd_after(self, day: date, n: int = 1) -> date:
         return self.cal.add_working_days(day, n)
 
     def schedule_projects(self, start: date, present: datetime) -> None:
         """Plan every act of the six projects against the calendar (nothing runs yet)."""
+        self.present = present
         today = shanghai_date(present)
         recent = self.wd_after(today, -1)  # the last working day before today
 
@@ -580,6 +597,7 @@ class _Seeder:
             ],
             resubmit=("bidder2", "17316500.00"),
             withdraw=("bidder3", "17288600.00"),
+            undecrypted="bidder7",
             reject=(
                 "bidder5",
                 "拟派项目经理未取得市政公用工程专业一级注册建造师执业资格，"
@@ -742,9 +760,14 @@ class _Seeder:
         resubmit: tuple[str, str] | None = None,
         withdraw: tuple[str, str] | None = None,
         reject: tuple[str, str] | None = None,
+        undecrypted: str | None = None,
         present: datetime | None = None,
     ) -> None:
-        """A tender from registration to its finishing stage: awarded, failed or publicized."""
+        """A tender from registration to its finishing stage: awarded, failed or publicized.
+
+        undecrypted: a bidder who lets the decryption window pass at the opening, so its bid
+        counts as withdrawn (视为撤销) when the window closes."""
+        t.undecrypted = undecrypted
         deadline_day = deadline_day or self.cal.period_end(announce, 20, False)
         deadline = _at(deadline_day, "09:30")
         sale_end = _at(self.cal.period_end(announce, 5, False), "17:00")
@@ -808,8 +831,12 @@ class _Seeder:
                 )
 
     def run(self) -> None:
-        """Play every planned act in time order, moving the clock forward to each."""
-        for step in sorted(self.steps):
+        """Play every planned act in time order, moving the clock forward to each (an act may
+        plan later acts, e.g. the opening plans the bidders' decryptions)."""
+        while self.steps:
+            step = heapq.heappop(self.steps)
+            if self.present is not None and step.when > self.present:
+                raise RuntimeError("demo schedule reaches past the present; this is a bug")
             self.clock.set(step.when)
             step.run()
 
@@ -870,9 +897,54 @@ class _Seeder:
     ) -> None:
         self.act(bidder, t, action, data or {})
 
+    def certificates(self, bidder: str) -> dict[str, Issued]:
+        """The bidder's demo signing and encryption certificates (with their keys)."""
+        if self.pki is None:
+            raise RuntimeError("the demo PKI is seeded before any bid; this is a bug")
+        issued = self.pki.certificates[bidder]
+        if self.pki.revoked is not None and issued["sign"].der == self.pki.revoked.der:
+            raise RuntimeError(f"{bidder}'s signing certificate is revoked; this is a bug")
+        return issued
+
     def bid(self, t: _Tender, bidder: str, price: str) -> None:
-        data = {"price": price, "duration_days": t.duration, "quality": "合格"}
-        self.act(bidder, t, "submit_bid", data)
+        """Seal the bid on the bidder's side (bid tool), upload the envelope, submit it."""
+        entity = ENTITY_BY_KEY[bidder]
+        issued = self.certificates(bidder)
+        with self.platform.read() as conn:
+            opening = get_project(conn, t.code)["data"].get("opening_key")
+        sealed = prepare_sealed_bid(
+            project=t.code,
+            bidder=entity.credit_code,
+            bidder_name=entity.name,
+            price=parse_yuan(price),
+            duration_days=t.duration,
+            quality="合格",
+            sign_key=issued["sign"].key,
+            sign_cert=issued["sign"].der,
+            encrypt_cert=issued["encrypt"].der,
+            opening_public_pem=opening["public_pem"] if opening else None,
+            attachments=[("施工组织设计.txt", _work_plan(t, entity).encode("utf-8"))],
+            now=self.clock.now(),
+        )
+        sha, size = self.platform.documents.write([sealed.envelope])
+        account = self.accounts[bidder]
+        with self.platform.command(account.actor, center=t.center) as uow:
+            register_document(
+                uow.conn,
+                sha,
+                size,
+                f"{t.code}-投标文件.sealed",
+                "application/octet-stream",
+                uow.now,
+            )
+            perform(
+                uow,
+                account,
+                t.code,
+                "submit_bid",
+                {"sealed_file": sha, "signature": sealed.signature},
+            )
+        self.sealed[(t.code, bidder)] = sealed  # a resubmission replaces the earlier bid
 
     def ask(self, t: _Tender, bidder: str, text: str) -> None:
         result = self.act(bidder, t, "ask_question", {"text": text})
@@ -886,11 +958,61 @@ class _Seeder:
         self.milestone(t, "发布澄清答疑", "clarification issued")
 
     def open(self, t: _Tender) -> None:
+        """开标: the center starts the opening; each bidder then decrypts its own bid remotely
+        a few minutes apart (one may let the window pass, and the center closes it)."""
         result = self.act(CENTER_NAMES[t.center].staff, t, "open_bids", {})
         if result["stage"] == "failed":
             self.milestone(t, "[red]投标人不足3家，流标[/red]", "failed: too few bids")
-        else:
-            self.milestone(t, "开标（不见面开标）", "bids opened")
+            return
+        with self.platform.read() as conn:
+            until = datetime.fromisoformat(get_project(conn, t.code)["data"]["decrypt_until"])
+            pending = [
+                r.bidder
+                for r in conn.execute(
+                    select(bids.c.bidder)
+                    .where(bids.c.project == t.code, bids.c.status == "submitted")
+                    .order_by(bids.c.seq)
+                )
+            ]
+        self.milestone(
+            t,
+            "开标（不见面开标），投标人远程解密",
+            "opening started, bidders decrypt remotely",
+            f"（解密截止 {format_shanghai(until)[11:16]}）",
+        )
+        by_code = {e.credit_code: e.key for e in ENTITIES}
+        decrypting = [by_code[code] for code in pending if by_code[code] != t.undecrypted]
+        now = self.clock.now()
+        gap = min(DECRYPT_GAP, (until - now) / (len(pending) + 1))  # all within the window
+        for i, bidder in enumerate(decrypting, start=1):
+            self.at(now + gap * i, partial(self.decrypt, t, bidder))
+        if len(decrypting) < len(pending):
+            self.at(until, lambda: self.finish_opening(t))
+
+    def decrypt(self, t: _Tender, bidder: str) -> None:
+        """The bidder unwraps its content key on its own side and hands it in (decrypt_bid)."""
+        sealed = self.sealed[(t.code, bidder)]
+        key = content_key_for(sealed.envelope, self.certificates(bidder)["encrypt"].key)
+        result = self.act(bidder, t, "decrypt_bid", {"content_key": key.hex()})
+        self._opening_done(t, result["stage"])
+
+    def finish_opening(self, t: _Tender) -> None:
+        """The decryption window has closed: bids not decrypted count as withdrawn."""
+        if t.undecrypted:
+            name = ENTITY_BY_KEY[t.undecrypted].name
+            self.milestone(
+                t,
+                f"[yellow]解密时限届满，{name}未解密，视为撤销投标[/yellow]",
+                "a bid not decrypted in time counts as withdrawn",
+            )
+        result = self.act(CENTER_NAMES[t.center].staff, t, "finish_opening", {})
+        self._opening_done(t, result["stage"])
+
+    def _opening_done(self, t: _Tender, stage: str) -> None:
+        if stage == "opened":
+            self.milestone(t, "解密完成，唱标", "bids decrypted and read out")
+        elif stage == "failed":
+            self.milestone(t, "[red]有效解密的投标不足3家，流标[/red]", "failed: too few decrypted")
 
     def evaluate(self, t: _Tender, reject: tuple[str, str] | None) -> None:
         reviews = []
@@ -937,6 +1059,15 @@ class _Seeder:
 
 
 # ---------------------------------------------------------------- documents
+
+
+def _work_plan(t: _Tender, entity: DemoEntity) -> str:
+    """A short technical proposal attached to a demo bid (施工组织设计, fictional)."""
+    return (
+        f"{t.title}\n施工组织设计（摘要）\n投标人：{entity.name}\n"
+        f"计划工期：{t.duration}日历天；质量标准：合格；安全文明施工：省级标准化工地。\n"
+        "（本文件为 OpenGGZY 演示数据。）\n"
+    )
 
 
 def _parties(t: _Tender, project: dict[str, Any]) -> tuple[str, str]:

@@ -15,6 +15,7 @@ TABLE_MODULES = (
     "ggzy.procedures.tables",
     "ggzy.procedures.calendar_days",
     "ggzy.bidding.tables",
+    "ggzy.bidding.sealed",
     "ggzy.pki.tables",
     "ggzy.pki.bindings",
     "ggzy.pki.login",

@@ -1,9 +1,14 @@
 """Server-rendered pages through FastAPI's TestClient (no browser): Chinese first, forms with
 CSRF, the same engine as the API, refusals shown in both languages without changing anything.
+
+Bidders play their own bid tool (ggzy.bidding.tool): each seals its bid to its bound encryption
+certificate and signs it, uploads the sealed file through the form and, at the opening,
+decrypts it by submitting the content key it unwraps on its side.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Iterator
@@ -17,11 +22,16 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from ggzy.bidding.handlers import bids_of
+from ggzy.bidding.receipts import verify_receipt
+from ggzy.bidding.tool import SealedBid, content_key_for, prepare_sealed_bid
 from ggzy.bootstrap import Platform
 from ggzy.core.clock import MovableClock
-from ggzy.core.codes import make_credit_code
-from ggzy.core.documents import register_document
+from ggzy.core.codes import make_credit_code, make_deal_code
+from ggzy.core.documents import document_info, register_document
+from ggzy.core.money import parse_yuan, to_capitals
 from ggzy.ledger import log
+from ggzy.pki import bindings, trust
+from ggzy.pki.testca import Issued, TestCA
 from ggzy.procedures import views
 from ggzy.procedures.engine import get_project, perform
 from ggzy.registry import handlers as registry
@@ -38,6 +48,11 @@ ENTITIES = (  # username, name, kinds
     ("bidder2", "乙建设工程有限公司", ["bidder"]),
     ("bidder3", "丙建设工程有限公司", ["bidder"]),
 )
+BIDDERS = ("bidder1", "bidder2", "bidder3")
+SUBMIT_HELP = (
+    "在本地用投标工具（ggzy bid package → ggzy bid seal）生成密封文件并签名，平台无法读取投标内容"
+)
+DECRYPT_HELP = "在本地用 ggzy bid unwrap 得到内容密钥后提交"
 
 
 @dataclass
@@ -48,6 +63,7 @@ class Site:
     code: str  # a project in bidding
     tender_sha: str
     credit: dict[str, str]  # username -> credit code
+    keys: dict[str, dict[str, Issued]]  # bidder username -> "sign" | "encrypt" -> certificate
 
     def account(self, username: str) -> registry.Account:
         with self.platform.read() as conn:
@@ -79,9 +95,51 @@ class Site:
             f"/projects/{self.code}/act/{action}", data=body, follow_redirects=False, **kw
         )
 
+    def seal(self, username: str, price: str, project: str | None = None) -> SealedBid:
+        """What the bidder's tool makes on its side: a signed, sealed bid and its signature."""
+        keys = self.keys[username]
+        return prepare_sealed_bid(
+            project=project or self.code,
+            bidder=self.credit[username],
+            bidder_name=dict((u, n) for u, n, _ in ENTITIES)[username],
+            price=parse_yuan(price),
+            duration_days=365,
+            quality="合格",
+            sign_key=keys["sign"].key,
+            sign_cert=keys["sign"].der,
+            encrypt_cert=keys["encrypt"].der,
+            declared={"tool": "ggzy-test-bid-tool/1"},
+            now=self.clock.now(),
+        )
 
-def seed(platform: Platform, clock: MovableClock) -> tuple[str, str, dict[str, str]]:
-    """A center, a tenderee, three bidders (each with an account), one announced project."""
+    def submit(self, sealed: SealedBid, signature: str | None = None) -> httpx.Response:
+        """Upload the sealed file through the submit_bid form and paste its signature."""
+        return self.act(
+            "submit_bid",
+            {"signature": sealed.signature if signature is None else signature},
+            files={
+                "sealed_file": ("投标文件.ggzyenv", sealed.envelope, "application/octet-stream")
+            },
+        )
+
+    def unwrap(self, username: str, sealed: SealedBid) -> str:
+        """`ggzy bid unwrap` on the bidder's side: the content key, hex."""
+        return content_key_for(sealed.envelope, self.keys[username]["encrypt"].key).hex()
+
+    def nothing_stored(self, sealed: SealedBid, size: int, bids: int = 0) -> None:
+        """A refused submission left no event, no bid, no document record and no file."""
+        assert self.ledger_size() == size
+        with self.platform.read() as conn:
+            assert len(bids_of(conn, self.code)) == bids
+            assert document_info(conn, sealed.sealed_sha256) is None
+        assert not self.platform.documents.exists(sealed.sealed_sha256)
+
+
+def seed(
+    platform: Platform, clock: MovableClock
+) -> tuple[str, str, dict[str, str], dict[str, dict[str, Issued]]]:
+    """A center, a tenderee, three bidders (each with an account and bound signing and
+    encryption certificates from a trusted CA), one announced project."""
     credit: dict[str, str] = {}
     with platform.command("system") as uow:
         registry.register_center(uow, CENTER, "武汉市公共资源交易中心", "武汉")
@@ -143,7 +201,29 @@ def seed(platform: Platform, clock: MovableClock) -> tuple[str, str, dict[str, s
                 "announcement": "武汉市某某道路改造工程已具备招标条件，现进行公开招标。",
             },
         )
-    return code, sha, credit
+    return code, sha, credit, _certificates(platform, clock, credit)
+
+
+def _certificates(
+    platform: Platform, clock: MovableClock, credit: dict[str, str]
+) -> dict[str, dict[str, Issued]]:
+    ca = TestCA.create("湖北测试数字证书CA", "ecdsa", now=clock.now())
+    with platform.command("account:admin") as uow:
+        trust.add_ca(uow, ca.cert.der, ca.name, "root")
+    keys: dict[str, dict[str, Issued]] = {}
+    names = {u: n for u, n, _ in ENTITIES}
+    for username in BIDDERS:
+        with platform.read() as conn:
+            account = registry.get_account(conn, username)
+        assert account is not None
+        issued = {
+            u: ca.issue(names[username], credit[username], usage=u) for u in ("sign", "encrypt")
+        }
+        with platform.command(account.actor) as uow:
+            for usage, cert in issued.items():
+                bindings.bind_certificate(uow, account, cert.pem, usage)
+        keys[username] = issued
+    return keys
 
 
 @pytest.fixture
@@ -152,9 +232,9 @@ def site(
 ) -> Iterator[Site]:
     # argon2id at its production cost takes ~0.5 s per password; these tests are about pages
     monkeypatch.setattr(registry, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
-    code, sha, credit = seed(platform, clock)
+    code, sha, credit, keys = seed(platform, clock)
     with TestClient(create_app(platform), raise_server_exceptions=True) as client:
-        yield Site(platform, clock, client, code, sha, credit)
+        yield Site(platform, clock, client, code, sha, credit, keys)
 
 
 def _text(html: str) -> str:
@@ -272,15 +352,17 @@ def test_bidder_obtains_documents_and_bids_through_forms(site: Site) -> None:
     assert "已完成：获取招标文件" in page
     assert f"/api/v1/documents/{site.tender_sha}" in page  # holders may download
     assert site.client.get(f"/api/v1/documents/{site.tender_sha}").content == TENDER_DOC
-    assert 'name="price"' in page and 'name="duration_days"' in page
-    assert 'enctype="multipart/form-data"' in page  # the bid form takes a file
+    # the bid form takes the sealed file and the signature, and says how to make them
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file"' in page and 'name="sealed_file"' in page
+    assert '<textarea id="f-submit_bid-signature" name="signature"' in page
+    assert 'name="signature.p7s" type="file"' in page
+    assert SUBMIT_HELP in _text(page)
+    assert 'name="price"' not in page  # the platform never sees the price before opening
 
+    sealed = site.seal("bidder1", "9,388,800.00")
     size = site.ledger_size()
-    r = site.act(
-        "submit_bid",
-        {"price": "9,388,800.00", "duration_days": "365", "quality": "合格"},
-        files={"bid_file": ("投标文件.pdf", b"%PDF bid of bidder1", "application/pdf")},
-    )
+    r = site.submit(sealed)
     assert r.status_code == 303, r.text
     assert site.ledger_size() == size + 1
     page = site.client.get(f"/projects/{site.code}").text
@@ -289,14 +371,48 @@ def test_bidder_obtains_documents_and_bids_through_forms(site: Site) -> None:
         project = get_project(conn, site.code)
         mine = views.project_view(conn, project, bidder)["my"]["bid"]
         assert len(bids_of(conn, site.code)) == 1
+        assert document_info(conn, sealed.sealed_sha256) is not None
+    assert mine["sealed_sha256"] == sealed.sealed_sha256
+    assert site.platform.documents.read(sealed.sealed_sha256) == sealed.envelope
+    text = _text(page)
+    assert "已完成：递交投标文件" in text
     assert "投标回执" in page and mine["sealed_sha256"] in page
     assert f'href="/ledger?seq={mine["seq"]}"' in page
+    receipt_url = f"/api/v1/projects/{site.code}/bids/{mine['seq']}/receipt"
+    assert f'href="{receipt_url}"' in page and "下载投标回执" in text
     assert "9,388,800.00" not in page  # the price stays sealed, even for its bidder
 
-    # another bidder and the public see neither the bid nor the bidder
+    # the link gives the node-signed receipt, verifiable offline with the node's key
+    receipt = site.client.get(receipt_url).json()
+    assert receipt["sealed_sha256"] == sealed.sealed_sha256
+    assert receipt["bidder"] == site.credit["bidder1"] and receipt["seq"] == mine["seq"]
+    assert verify_receipt(receipt, site.platform.node_key.public_b64())
+
+    # another bidder and the public see neither the bid nor the bidder nor the receipt
+    site.login("bidder2")
+    assert receipt_url not in site.client.get(f"/projects/{site.code}").text
+    assert site.client.get(receipt_url).status_code == 403
     site.client.cookies.delete(SESSION_COOKIE)
     public = site.client.get(f"/projects/{site.code}").text
     assert "甲建设工程有限公司" not in public and mine["sealed_sha256"] not in public
+
+
+def test_signature_can_be_uploaded_as_a_p7s_file(site: Site) -> None:
+    site.login("bidder2")
+    assert site.act("obtain_documents").status_code == 303
+    sealed = site.seal("bidder2", "9200000")
+    der = base64.b64decode(sealed.signature)
+    r = site.act(
+        "submit_bid",
+        {"signature": ""},
+        files={
+            "sealed_file": ("投标文件.ggzyenv", sealed.envelope, "application/octet-stream"),
+            "signature.p7s": ("投标文件.ggzyenv.p7s", der, "application/pkcs7-signature"),
+        },
+    )
+    assert r.status_code == 303, r.text
+    with site.platform.read() as conn:
+        assert [b["sealed_sha256"] for b in bids_of(conn, site.code)] == [sealed.sealed_sha256]
 
 
 def test_post_without_csrf_is_refused_with_403(site: Site) -> None:
@@ -330,14 +446,34 @@ def test_wrong_role_action_shows_chinese_error_and_changes_nothing(site: Site) -
     assert site.ledger_size() == size
 
 
-def test_invalid_input_is_refused_and_the_form_keeps_its_values(site: Site) -> None:
+def test_bad_signature_is_refused_and_the_form_keeps_its_values(site: Site) -> None:
     site.login("bidder2")
     assert site.act("obtain_documents").status_code == 303
+    sealed = site.seal("bidder2", "9000000")
     size = site.ledger_size()
-    r = site.act("submit_bid", {"price": "九百万", "duration_days": "300", "quality": "优良"})
+    r = site.submit(sealed, signature="bm90IGEgc2lnbmF0dXJl")  # base64, but no CMS
     assert r.status_code == 422
-    assert "投标报价" in r.text and 'value="九百万"' in r.text and "优良" in r.text
-    assert site.ledger_size() == size
+    assert "递交签名验证失败" in r.text and "bm90IGEgc2lnbmF0dXJl</textarea>" in r.text
+    assert 'role="alert"' in r.text
+    site.nothing_stored(sealed, size)
+
+
+def test_envelope_for_another_project_is_refused_and_nothing_stored(site: Site) -> None:
+    site.login("bidder1")
+    assert site.act("obtain_documents").status_code == 303
+    other = make_deal_code(CENTER, 2026, "J", 99)  # a well-formed code of another project
+    assert other != site.code
+    sealed = site.seal("bidder1", "9100000", project=other)
+    size = site.ledger_size()
+    r = site.submit(sealed)
+    assert r.status_code == 422, r.text
+    text = _text(r.text)
+    assert "密封文件的项目或投标人与本次递交不符" in text
+    assert "the sealed file names another project or bidder" in text
+    assert "envelope-mismatch" in text
+    site.nothing_stored(sealed, size)
+    # the same bidder's envelope for this project goes through
+    assert site.submit(site.seal("bidder1", "9100000")).status_code == 303
 
 
 def test_bid_after_the_deadline_is_refused(site: Site) -> None:
@@ -345,11 +481,96 @@ def test_bid_after_the_deadline_is_refused(site: Site) -> None:
     assert site.act("obtain_documents").status_code == 303
     site.clock.advance(days=21, hours=2)
     site.login("bidder3")  # the session of this morning has expired
+    sealed = site.seal("bidder3", "9000000")
     size = site.ledger_size()
-    r = site.act("submit_bid", {"price": "9000000", "duration_days": "300", "quality": "合格"})
+    r = site.submit(sealed)
     assert r.status_code == 409
     assert "已过截止时间（2026-03-23 10:00:00），不能再递交投标文件" in r.text
-    assert site.ledger_size() == size
+    site.nothing_stored(sealed, size)
+
+
+def test_opening_page_shows_remote_decryption_and_the_reading(site: Site) -> None:
+    sealed: dict[str, SealedBid] = {}
+    prices = {"bidder1": "9,388,800.00", "bidder2": "9,512,000.50", "bidder3": "9,600,000"}
+    for username in BIDDERS:
+        site.login(username)
+        assert site.act("obtain_documents").status_code == 303
+        sealed[username] = site.seal(username, prices[username])
+        assert site.submit(sealed[username]).status_code == 303
+    site.clock.advance(days=21, hours=1)  # the deadline: 2026-03-23 10:00 Beijing time
+    site.login("staff1")
+    r = site.act("open_bids")
+    assert r.status_code == 303, r.text
+
+    # the public sees the decryption window and who bid, nothing decrypted yet
+    site.client.cookies.delete(SESSION_COOKIE)
+    text = _text(site.client.get(f"/projects/{site.code}").text)
+    assert "开标解密" in text and "开标解密中" in text
+    assert "解密截止时间 Decrypt by (Beijing time) 2026-03-23 10:30:00" in text
+    assert "剩余时间" in text and "30 分 0 秒" in text
+    assert text.count("待解密") == 3 and "已解密 0 / 3" in text
+    for name in ("甲建设工程有限公司", "乙建设工程有限公司", "丙建设工程有限公司"):
+        assert name in text
+    assert "9,388,800.00" not in text
+
+    # bidder1 decrypts in the page with the content key its tool unwraps
+    site.login("bidder1")
+    page = site.client.get(f"/projects/{site.code}").text
+    assert 'data-action="decrypt_bid"' in page and DECRYPT_HELP in _text(page)
+    assert 'name="content_key"' in page
+    size = site.ledger_size()
+    r = site.act("decrypt_bid", {"content_key": "00" * 32})  # a wrong key
+    assert r.status_code >= 400 and site.ledger_size() == size
+    assert 'role="alert"' in r.text
+    site.clock.advance(minutes=5)
+    r = site.act("decrypt_bid", {"content_key": site.unwrap("bidder1", sealed["bidder1"])})
+    assert r.status_code == 303, r.text
+    page = site.client.get(f"/projects/{site.code}").text
+    text = _text(page)
+    assert "已完成：解密本单位投标文件" in text and "已解密 1 / 3" in text
+    assert text.count("待解密") == 2 and "25 分 0 秒" in text
+    assert "已解密唱标" in text  # the bidder's own receipt
+
+    # the others decrypt too; the last one completes the opening and the reading is public
+    for username in ("bidder2", "bidder3"):
+        site.login(username)
+        key = site.unwrap(username, sealed[username])
+        assert site.act("decrypt_bid", {"content_key": key}).status_code == 303
+    site.client.cookies.delete(SESSION_COOKIE)
+    page = site.client.get(f"/projects/{site.code}").text
+    text = _text(page)
+    assert "已开标（唱标完成）" in text and "已解密 3 / 3" in text and "待解密" not in text
+    assert "解密唱标完成时间" in text
+    assert "开标记录（唱标）" in text
+    assert "9,388,800.00" in text and "人民币玖佰叁拾捌万捌仟捌佰元整" in text
+    assert "9,512,000.50" in text and f"人民币{to_capitals(951200050)}" in text
+    assert "9,600,000.00" in text and "人民币玖佰陆拾万元整" in text
+    assert text.count("✓ 签名有效") == 3 and "存在问题" not in text
+
+
+def test_undecrypted_bid_counts_as_withdrawn(site: Site) -> None:
+    sealed: dict[str, SealedBid] = {}
+    for username in BIDDERS:
+        site.login(username)
+        assert site.act("obtain_documents").status_code == 303
+        sealed[username] = site.seal(username, "9500000")
+        assert site.submit(sealed[username]).status_code == 303
+    site.clock.advance(days=21, hours=1)
+    site.login("staff1")
+    assert site.act("open_bids").status_code == 303
+    for username in ("bidder1", "bidder2"):
+        site.login(username)
+        key = site.unwrap(username, sealed[username])
+        assert site.act("decrypt_bid", {"content_key": key}).status_code == 303
+    site.clock.advance(minutes=31)
+    site.login("staff1")
+    text = _text(site.client.get(f"/projects/{site.code}").text)
+    assert "解密时限已到" in text
+    r = site.act("finish_opening")
+    assert r.status_code == 303, r.text
+    text = _text(site.client.get(f"/projects/{site.code}").text)
+    assert "未解密视为撤销" in text and "已解密 2 / 3，未解密 1" in text
+    assert "流标" in text and "成功解密的投标文件少于 3 份" in text
 
 
 def test_tenderee_registers_and_publishes_through_workspace_forms(site: Site) -> None:

@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from factories import PASSWORD, announce, bid, seed_parties
+from factories import PASSWORD, announce, bid, open_and_decrypt, seal, seed_parties
+from ggzy.bidding.tool import content_key_for
 from ggzy.core.codes import make_credit_code
 from ggzy.core.tables import events
 from ggzy.ledger import verify_consistency, verify_inclusion
@@ -113,7 +114,8 @@ def test_a_retried_bid_is_stored_once(platform, client):
         json={},
         headers=headers | {"Idempotency-Key": "o"},
     )
-    body = {"price": "10000000.00", "duration_days": 500, "quality": "合格"}
+    sealed = seal(platform, parties, parties.bidders[0], code, "10000000.00")
+    body = {"sealed_file": sealed.sealed_sha256, "signature": sealed.signature}
     first = client.post(f"/api/v1/projects/{code}/actions/submit_bid", json=body, headers=headers)
     second = client.post(f"/api/v1/projects/{code}/actions/submit_bid", json=body, headers=headers)
     assert first.json()["receipt"] == second.json()["receipt"]
@@ -128,11 +130,12 @@ def test_a_bid_after_the_deadline_is_a_409_problem(platform, client, clock):
     code = announce(platform, parties)
     headers = token(client, "bidder1")
     client.post(f"/api/v1/projects/{code}/actions/obtain_documents", json={}, headers=headers)
+    sealed = seal(platform, parties, parties.bidders[0], code, "1")
     clock.advance(days=22)
     before = event_count(platform)
     r = client.post(
         f"/api/v1/projects/{code}/actions/submit_bid",
-        json={"price": "1", "duration_days": 1, "quality": "合格"},
+        json={"sealed_file": sealed.sealed_sha256, "signature": sealed.signature},
         headers=headers,
     )
     assert "截止" in assert_problem(r, 409, "too-late")["title_zh"]
@@ -219,9 +222,21 @@ def test_bids_are_hidden_before_opening_and_read_out_after(platform, client, clo
         bid(platform, b, code, price)
     assert client.get(f"/api/v1/projects/{code}/bids").json() == []
     clock.advance(days=22)
-    client.post(
+    r = client.post(
         f"/api/v1/projects/{code}/actions/open_bids", json={}, headers=token(client, "tenderee1")
     )
+    assert r.json()["stage"] == "decrypting"
+    assert client.get(f"/api/v1/projects/{code}/bids").json() == []  # sealed until decrypted
+    for b in parties.bidders[:3]:
+        key = content_key_for(
+            parties.sealed[(code, b.username)].envelope, parties.keys[b.username]["encrypt"].key
+        )
+        r = client.post(
+            f"/api/v1/projects/{code}/actions/decrypt_bid",
+            json={"content_key": key.hex()},
+            headers=token(client, b.username),
+        )
+        assert r.status_code == 200, r.text
     read_out = client.get(f"/api/v1/projects/{code}/bids").json()
     assert [b["price_capitals"] for b in read_out] == ["壹仟元整", "贰仟元整", "叁仟元整"]
 
@@ -290,8 +305,8 @@ def test_publicity_of_candidates_is_public_and_reads_in_capitals(platform, clien
     for b, price in zip(parties.bidders[:3], ["1234567.89", "2000000", "3000000"], strict=True):
         bid(platform, b, code, price)
     clock.advance(days=22)
+    open_and_decrypt(platform, parties, code)
     h = token(client, "tenderee1")
-    client.post(f"/api/v1/projects/{code}/actions/open_bids", json={}, headers=h)
     client.post(f"/api/v1/projects/{code}/actions/evaluate", json={}, headers=h)
     end = (clock.now() + timedelta(days=3)).isoformat()
     client.post(

@@ -37,7 +37,7 @@ def count(platform):
 
 @pytest.mark.parametrize("algorithm", ["rsa", "ecdsa", "sm2"])
 def test_a_bidder_binds_certificates_from_any_recognised_ca(platform, client, clock, algorithm):
-    parties = seed_parties(platform)
+    parties = seed_parties(platform, certificates=False)
     root = TestCA.create(f"{algorithm} 根CA", algorithm, now=clock.now())
     issuing = root.intermediate(f"{algorithm} 业务CA")
     admin_adds(platform, issuing)
@@ -56,7 +56,7 @@ def test_a_bidder_binds_certificates_from_any_recognised_ca(platform, client, cl
 
 
 def test_a_certificate_of_another_entity_is_refused_and_nothing_changes(platform, client, clock):
-    parties = seed_parties(platform)
+    parties = seed_parties(platform, certificates=False)
     ca = TestCA.create("湖北CA", "ecdsa", now=clock.now())
     admin_adds(platform, ca)
     other = parties.bidders[1]
@@ -71,7 +71,7 @@ def test_a_certificate_of_another_entity_is_refused_and_nothing_changes(platform
 
 
 def test_a_certificate_from_an_unknown_ca_is_refused(platform, client, clock):
-    parties = seed_parties(platform)
+    parties = seed_parties(platform, certificates=False)
     ca = TestCA.create("未备案CA", "rsa", now=clock.now())
     bidder = parties.bidders[0]
     cert = ca.issue(bidder.display_name, bidder.entity, usage="sign")
@@ -84,7 +84,7 @@ def test_a_certificate_from_an_unknown_ca_is_refused(platform, client, clock):
 
 
 def test_an_encryption_certificate_cannot_be_bound_for_signing(platform, client, clock):
-    parties = seed_parties(platform)
+    parties = seed_parties(platform, certificates=False)
     ca = TestCA.create("湖北CA", "rsa", now=clock.now())
     admin_adds(platform, ca)
     bidder = parties.bidders[0]
@@ -98,7 +98,7 @@ def test_an_encryption_certificate_cannot_be_bound_for_signing(platform, client,
 
 
 def test_binding_the_same_certificate_twice_is_a_conflict(platform, client, clock):
-    parties = seed_parties(platform)
+    parties = seed_parties(platform, certificates=False)
     ca = TestCA.create("湖北CA", "ecdsa", now=clock.now())
     admin_adds(platform, ca)
     bidder = parties.bidders[0]

@@ -13,17 +13,22 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from ggzy.bidding.tables import bids
+from ggzy.bidding.tool import prepare_sealed_bid
 from ggzy.bootstrap import Platform, create_platform
 from ggzy.config import load_settings
 from ggzy.core.calendar import statutory_holidays
 from ggzy.core.clock import MovableClock
 from ggzy.core.codes import is_valid_credit_code
+from ggzy.core.documents import register_document
+from ggzy.core.money import parse_yuan
 from ggzy.core.projections import row_to_event
 from ggzy.core.tables import events
 from ggzy.demo import CENTERS, DEMO_PASSWORD, DemoSummary, seed_demo
 from ggzy.ledger.signing import NodeKey
 from ggzy.ledger.verify import verify_log
 from ggzy.migrate import upgrade
+from ggzy.pki.certs import load_der
+from ggzy.pki.envelope import load_private_key
 from ggzy.procedures.engine import get_project, list_projects, perform
 from ggzy.registry import handlers as registry
 from ggzy.registry.tables import credentials
@@ -198,8 +203,11 @@ def test_every_award_goes_to_the_lowest_qualified_evaluated_price(seeded: Seeded
         assert project["data"]["winner"] == award.payload["winner"]
 
 
-def test_the_full_tenders_show_questions_resubmissions_and_withdrawals(seeded: Seeded) -> None:
+def test_the_full_tenders_show_questions_resubmissions_withdrawals_and_decryption(
+    seeded: Seeded,
+) -> None:
     platform = seeded.platform
+    undecrypted = 0
     for project in projects_in(platform, "awarded") + projects_in(platform, "publicized"):
         code = project["code"]
         assert 3 <= len(project_events(platform, code, "TenderDocumentsObtained")) <= 5
@@ -210,11 +218,20 @@ def test_the_full_tenders_show_questions_resubmissions_and_withdrawals(seeded: S
             statuses = [r.status for r in conn.execute(select(bids).where(bids.c.project == code))]
         assert statuses.count("superseded") == 1
         assert statuses.count("withdrawn") == 1
-        assert statuses.count("opened") == len(project_events(platform, code, "BidOpened")) >= 3
+        opened = project_events(platform, code, "BidOpened")
+        assert statuses.count("opened") == len(opened) >= 3
+        for ev in opened:  # decrypted by its bidder, its bid letter signed by the bidder
+            assert ev.payload["valid"] and ev.payload["decrypted_by"] == "bidder"
+            assert ev.payload["signature"]["ok"]
+            assert ev.payload["signature"]["credit_code"] == ev.payload["bidder"]
+        failed = project_events(platform, code, "BidDecryptionFailed")
+        assert statuses.count("undecrypted") == len(failed)
+        undecrypted += len(failed)
         (publicity,) = project_events(platform, code, "CandidatesPublicized")
         start = datetime.fromisoformat(publicity.payload["publicity_start"])
         end = datetime.fromisoformat(publicity.payload["publicity_end"])
         assert end - start >= timedelta(days=3)
+    assert undecrypted == 1  # one bidder let the decryption window pass (视为撤销)
 
 
 def test_the_failed_tender_had_only_two_bids(seeded: Seeded) -> None:
@@ -286,17 +303,40 @@ def test_seeding_twice_changes_nothing_and_a_visitor_can_bid_right_away(
         visitor = registry.get_account(conn, "bidder2")
         open_tenders = [p["code"] for p in list_projects(conn, stage="bidding")]
     assert visitor is not None and platform.clock.now() == present
+    keys = platform.settings.data_dir / "demo-keys" / "bidder2"  # the visitor's bid tool
+    sign_key = load_private_key((keys / "sign.key.pem").read_bytes())
+    sign_cert = load_der((keys / "sign.crt.pem").read_bytes())
+    encrypt_cert = (keys / "encrypt.crt.pem").read_bytes()
     for code in open_tenders:
+        with platform.read() as conn:
+            opening = get_project(conn, code)["data"].get("opening_key")
+        sealed = prepare_sealed_bid(
+            project=code,
+            bidder=visitor.entity or "",
+            bidder_name=visitor.display_name.split(" ")[0],
+            price=parse_yuan("11000000.00"),
+            duration_days=300,
+            quality="合格",
+            sign_key=sign_key,
+            sign_cert=sign_cert,
+            encrypt_cert=encrypt_cert,
+            opening_public_pem=opening["public_pem"] if opening else None,
+            now=platform.clock.now(),
+        )
+        sha, size = platform.documents.write([sealed.envelope])
         with platform.command(visitor.actor, center=code[:6]) as uow:
             perform(uow, visitor, code, "obtain_documents", {})
+            register_document(
+                uow.conn, sha, size, "bid.sealed", "application/octet-stream", uow.now
+            )
             receipt = perform(
                 uow,
                 visitor,
                 code,
                 "submit_bid",
-                {"price": "11000000.00", "duration_days": 300, "quality": "合格"},
+                {"sealed_file": sha, "signature": sealed.signature},
             )
-        assert receipt["receipt"]["sealed_sha256"]
+        assert receipt["receipt"]["sealed_sha256"] == sealed.sealed_sha256 == sha
     with platform.read() as conn:
         for code in open_tenders:
             assert get_project(conn, code)["stage"] == "bidding"

@@ -7,7 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from factories import act, announce, announcement, bid, register_project, seed_parties
+from factories import (
+    act,
+    announce,
+    announcement,
+    bid,
+    open_and_decrypt,
+    register_project,
+    seal,
+    seed_parties,
+)
 from ggzy.bidding.tables import bids
 from ggzy.core.errors import DomainError
 from ggzy.core.tables import events
@@ -39,7 +48,7 @@ def test_the_whole_procedure_from_announcement_to_award(platform, clock):
     for bidder, price in zip(p.bidders, prices, strict=False):
         bid(platform, bidder, code, price)
     clock.advance(days=22)
-    assert act(platform, p.tenderee, code, "open_bids", {})["stage"] == "opened"
+    assert open_and_decrypt(platform, p, code)["stage"] == "opened"
     act(platform, p.tenderee, code, "evaluate", {})
     act(
         platform,
@@ -83,13 +92,14 @@ def test_a_bid_after_the_deadline_is_refused_and_nothing_is_stored(platform, clo
     act(platform, p.bidders[0], code, "obtain_documents", {})
     clock.advance(days=21, hours=1)  # exactly the deadline
     before = event_count(platform)
+    sealed = seal(platform, p, p.bidders[0], code, "100")
     with pytest.raises(DomainError) as err:
         act(
             platform,
             p.bidders[0],
             code,
             "submit_bid",
-            {"price": "100", "duration_days": 1, "quality": "合格"},
+            {"sealed_file": sealed.sealed_sha256, "signature": sealed.signature},
         )
     assert err.value.code == "too-late" and "截止" in err.value.zh
     assert event_count(platform) == before
@@ -107,17 +117,11 @@ def test_a_later_bid_replaces_the_earlier_and_only_the_last_counts(platform, clo
     p = seed_parties(platform)
     code = announce(platform, p)
     bid(platform, p.bidders[0], code, "11000000")
-    act(
-        platform,
-        p.bidders[0],
-        code,
-        "submit_bid",
-        {"price": "10900000", "duration_days": 500, "quality": "合格"},
-    )
+    bid(platform, p.bidders[0], code, "10900000", obtain=False)
     bid(platform, p.bidders[1], code, "11100000")
     bid(platform, p.bidders[2], code, "11200000")
     clock.advance(days=22)
-    act(platform, p.staff, code, "open_bids", {})
+    open_and_decrypt(platform, p, code)
     with platform.read() as conn:
         read_out = opened_bids(conn, get_project(conn, code))
     assert [b["price"] for b in read_out] == [1_090_000_000, 1_110_000_000, 1_120_000_000]
@@ -238,7 +242,7 @@ def test_a_bid_above_the_maximum_price_is_rejected_at_evaluation(platform, clock
     for b, price in zip(p.bidders[:3], ["11900000", "11000000", "11500000"], strict=True):
         bid(platform, b, code, price)
     clock.advance(days=22)
-    act(platform, p.tenderee, code, "open_bids", {})
+    open_and_decrypt(platform, p, code)
     act(platform, p.tenderee, code, "evaluate", {})
     with platform.read() as conn:
         data = get_project(conn, code)["data"]
@@ -251,7 +255,7 @@ def test_all_bids_rejected_fails_the_tender(platform, clock):
     for b in p.bidders[:3]:
         bid(platform, b, code, "11000000")
     clock.advance(days=22)
-    act(platform, p.tenderee, code, "open_bids", {})
+    open_and_decrypt(platform, p, code)
     reviews = [
         {"bidder": b.entity, "qualified": False, "reason": "未按要求提供业绩证明"}
         for b in p.bidders[:3]
@@ -265,7 +269,7 @@ def test_publicity_shorter_than_three_days_is_refused(platform, clock):
     for b, price in zip(p.bidders[:3], ["1", "2", "3"], strict=True):
         bid(platform, b, code, price)
     clock.advance(days=22)
-    act(platform, p.tenderee, code, "open_bids", {})
+    open_and_decrypt(platform, p, code)
     act(platform, p.tenderee, code, "evaluate", {})
     with pytest.raises(DomainError) as err:
         act(
@@ -284,7 +288,7 @@ def test_the_award_waits_for_the_end_of_publicity(platform, clock):
     for b, price in zip(p.bidders[:3], ["1", "2", "3"], strict=True):
         bid(platform, b, code, price)
     clock.advance(days=22)
-    act(platform, p.tenderee, code, "open_bids", {})
+    open_and_decrypt(platform, p, code)
     act(platform, p.tenderee, code, "evaluate", {})
     act(
         platform,
@@ -304,7 +308,7 @@ def test_a_state_funded_project_needs_a_reason_to_pass_over_the_first_candidate(
     for b, price in zip(p.bidders[:3], ["1", "2", "3"], strict=True):
         bid(platform, b, code, price)
     clock.advance(days=22)
-    act(platform, p.tenderee, code, "open_bids", {})
+    open_and_decrypt(platform, p, code)
     act(platform, p.tenderee, code, "evaluate", {})
     act(
         platform,
@@ -361,18 +365,10 @@ def test_a_bidder_cannot_register_a_project(platform):
     assert err.value.status == 403
 
 
-def test_a_float_price_is_refused(platform):
+def test_a_float_amount_is_refused(platform):
     p = seed_parties(platform)
-    code = announce(platform, p)
-    act(platform, p.bidders[0], code, "obtain_documents", {})
     with pytest.raises(DomainError) as err:
-        act(
-            platform,
-            p.bidders[0],
-            code,
-            "submit_bid",
-            {"price": 1000.5, "duration_days": 1, "quality": "合格"},
-        )
+        register_project(platform, p, estimated_price=12000000.5)
     assert err.value.code == "invalid-amount"
 
 

@@ -74,7 +74,7 @@ def client(platform):
 @pytest.fixture
 def network(platform):
     """Two centers, the parties of seed_parties, a platform administrator."""
-    parties = seed_parties(platform)
+    parties = seed_parties(platform, certificates=False)
     with platform.command("system") as uow:
         registry.register_center(uow, "420200", "黄石市公共资源交易中心", "黄石")
         registry.create_account(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from factories import act, announce, bid, seed_parties
+from factories import act, announce, bid, open_and_decrypt, seed_parties
 from ggzy.core.events import EVENT_TYPES
 from ggzy.core.projections import PROJECTION_TABLES, rebuild
 from ggzy.core.tables import events
@@ -27,7 +27,7 @@ def test_rebuilding_projections_from_the_log_gives_the_live_state(platform, cloc
     for b, price in zip(parties.bidders[:3], ["1000", "900", "1100"], strict=True):
         bid(platform, b, code, price)
     clock.advance(days=22)
-    act(platform, parties.tenderee, code, "open_bids", {})
+    open_and_decrypt(platform, parties, code)
     act(platform, parties.tenderee, code, "evaluate", {})
     with platform.read() as conn:
         live = snapshot(conn)
@@ -62,7 +62,9 @@ def test_the_platform_opens_the_bids_by_itself_at_the_deadline(platform, clock):
     clock.advance(days=22)
     assert due_actions(platform) == [(code, "open_bids")]
     results = run_due(platform)
-    assert [r["stage"] for r in results] == ["opened"]
+    assert [r["stage"] for r in results] == ["decrypting"]
     assert run_due(platform) == []  # nothing left to do: running again is harmless
     with platform.read() as conn:
-        assert get_project(conn, code)["stage"] == "opened"
+        assert get_project(conn, code)["stage"] == "decrypting"
+    clock.advance(minutes=31)  # nobody decrypted: the platform closes the window itself
+    assert [r["stage"] for r in run_due(platform)] == ["failed"]

@@ -6,25 +6,20 @@ deadline; fewer bids than the method's minimum make the tender fail (流标).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from ggzy.bidding import vault
 from ggzy.bidding.tables import bids
 from ggzy.core.calendar import SHANGHAI
-from ggzy.core.documents import document_info, register_document
+from ggzy.core.documents import document_info
 from ggzy.core.errors import DomainError, forbidden
-from ggzy.core.events import RecordedEvent, canonical_json, event_type
-from ggzy.core.money import to_capitals
+from ggzy.core.events import RecordedEvent, event_type
 from ggzy.core.projections import projector
 from ggzy.procedures.engine import Context, Outcome, effect, project_changed
 from ggzy.procedures.tables import document_holders, questions
-from ggzy.registry.handlers import find_entity
 
 event_type("AnnouncementPublished", "招标公告已发布", "tender announcement published")
 event_type("TenderDocumentsObtained", "已获取招标文件", "tender documents obtained", public=False)
@@ -90,7 +85,14 @@ def _publish(ctx: Context) -> Outcome:
         "tender_document": d["tender_document"],
         "bid_bond": bond,
     }
-    payload = {**d, "opening_at": d["bid_deadline"]}
+    from ggzy.bidding.sealed import current_opening_key
+
+    opening = current_opening_key(ctx.conn, ctx.project["center"])  # type: ignore[index]
+    if opening is not None:  # bidders must also seal to the center's opening key (备用解密)
+        dates["opening_key"] = {
+            k: opening[k] for k in ("key_id", "public_pem", "set_id", "threshold", "shares")
+        }
+    payload = {**d, "opening_at": d["bid_deadline"], "opening_key": dates.get("opening_key")}
     return Outcome(payload=payload, set=dates, documents=(d["tender_document"],))
 
 
@@ -244,64 +246,6 @@ def current_bid(conn: Connection, project: str, bidder: str) -> dict[str, Any] |
     return dict(row._mapping) if row else None
 
 
-@effect("submit_bid")
-def _submit(ctx: Context) -> Outcome:
-    """Seal and store a bid before the deadline; a later bid replaces the earlier one."""
-    p = ctx.project
-    assert p is not None
-    _require_holder(ctx)
-    d = ctx.data
-    bid_file = d.get("bid_file")
-    if bid_file and document_info(ctx.conn, bid_file) is None:
-        raise DomainError(
-            "unknown-document",
-            "投标文件尚未上传",
-            "the bid file has not been uploaded",
-            field="bid_file",
-        )
-    bidder = ctx.account.entity
-    assert bidder is not None
-    package = {
-        "project": p["code"],
-        "bidder": bidder,
-        "price": d["price"],
-        "duration_days": d["duration_days"],
-        "quality": d["quality"],
-        "bid_file": bid_file,
-        "salt": secrets.token_hex(16),  # the hash of the package reveals nothing about the price
-    }
-    plain = canonical_json(package).encode()
-    sealed = vault.seal(ctx.uow.platform.vault_key, p["code"], bidder, plain)
-    sha, size = ctx.uow.platform.documents.write([sealed])
-    register_document(
-        ctx.conn,
-        sha,
-        size,
-        f"{p['code']}-{bidder}.sealed",
-        "application/x-ggzy-sealed",
-        ctx.now,
-        sealed=True,
-    )
-    previous = current_bid(ctx.conn, p["code"], bidder)
-    payload = {
-        "bidder": bidder,
-        "sealed_sha256": sha,
-        "plain_sha256": hashlib.sha256(plain).hexdigest(),
-        "replaces": previous["seq"] if previous else None,
-    }
-    return Outcome(
-        payload=payload,
-        documents=(sha,),
-        result={
-            "receipt": {
-                "sealed_sha256": sha,
-                "received_at": ctx.now.isoformat(),
-                "replaces": payload["replaces"],
-            }
-        },
-    )
-
-
 @projector("BidSubmitted")
 def _submitted(conn: Connection, ev: RecordedEvent) -> None:
     p = ev.payload
@@ -350,59 +294,6 @@ def bids_of(
         d["opened"] = json.loads(d["opened"]) if d["opened"] else None
         out.append(d)
     return out
-
-
-@effect("open_bids", outcomes=("opened", "failed"))
-def _open(ctx: Context) -> Outcome:
-    """Open the bids at the deadline (开标): too few → 流标; else decrypt and read each (唱标)."""
-    p = ctx.project
-    assert p is not None
-    current = bids_of(ctx.conn, p["code"], ("submitted",))
-    minimum = ctx.rule("min_bids")
-    if len(current) < minimum.value:
-        return Outcome(
-            name="failed",
-            event="TenderFailed",
-            payload={
-                "reason": "too-few-bids",
-                "bids": len(current),
-                "minimum": minimum.value,
-                "basis": minimum.source,
-                "zh": f"递交投标文件的投标人少于 {minimum.value} 个，不得开标，招标失败（流标）",
-                "en": f"fewer than {minimum.value} bids: no opening, the tender failed",
-            },
-            set={"failed_at": ctx.now.isoformat()},
-        )
-    read_out = []
-    for bid in current:
-        sealed = ctx.uow.platform.documents.read(bid["sealed_sha256"])
-        plain = vault.unseal(ctx.uow.platform.vault_key, p["code"], bid["bidder"], sealed)
-        package = json.loads(plain)
-        entity = find_entity(ctx.conn, bid["bidder"])
-        record = {
-            "bid": bid["seq"],
-            "bidder": bid["bidder"],
-            "bidder_name": entity["name"] if entity else bid["bidder"],
-            "price": package["price"],
-            "price_capitals": to_capitals(package["price"]),
-            "duration_days": package["duration_days"],
-            "quality": package["quality"],
-            "bid_file": package["bid_file"],
-            "sealed_sha256": bid["sealed_sha256"],
-            "plain_sha256": hashlib.sha256(plain).hexdigest(),
-            "submitted_at": bid["submitted_at"].isoformat(),
-        }
-        ctx.emit("BidOpened", record, (bid["sealed_sha256"],))
-        read_out.append(record)
-    summary = [
-        {"bidder": r["bidder"], "bidder_name": r["bidder_name"], "price": r["price"]}
-        for r in read_out
-    ]
-    return Outcome(
-        name="opened",
-        payload={"bids": len(read_out), "read_out": summary},
-        set={"opened_at": ctx.now.isoformat()},
-    )
 
 
 @projector("BidOpened")

@@ -65,6 +65,10 @@ def _evaluate(ctx: Context) -> Outcome:
     assert p is not None
     opened = [b["opened"] | {"bid": b["seq"]} for b in bids_of(ctx.conn, p["code"], ("opened",))]
     reviews = _reviews(ctx.data.get("reviews"), {str(b["bidder"]) for b in opened})
+    for b in opened:  # a bid without a valid signature must be rejected (实施条例 art. 51(1))
+        if b.get("valid") is False:
+            reasons = "；".join(b.get("problems") or []) or "投标文件无效 / invalid bid"
+            reviews[str(b["bidder"])] = Review(False, reasons)
     ranked, rejected = rank_lowest_price(opened, reviews, p["data"].get("max_price"))
     limit = ctx.rule("max_candidates").value
 

@@ -17,6 +17,7 @@ UNITS = {
     "calendar_days": ("日", "calendar days"),
     "working_days": ("个工作日", "working days"),
     "count": ("个", ""),
+    "minutes": ("分钟", "minutes"),
 }
 
 
@@ -98,6 +99,16 @@ RULES: list[Rule] = [
         "fewer bids than this: no opening, re-tender",
         "招标投标法实施条例 第44条",
         "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "decrypt_window_minutes",
+        30,
+        "minutes",
+        "开标后投标人远程解密时限",
+        "time bidders have to decrypt their bids after opening",
+        "电子招标投标办法；各地不见面开标规则（常见 30 分钟）",
+        "G",
         CONSTRUCTION,
     ),
     Rule(

@@ -286,8 +286,11 @@ def project_bids(code: str, request: Request) -> list[dict[str, Any]]:
 def bid_receipt(code: str, seq: int, request: Request, account: Caller) -> dict[str, Any]:
     platform = platform_of(request)
     with platform.read() as conn:
-        get_project(conn, code)
-        return receipts.bid_receipt(conn, platform.node_key, seq, account)
+        project = get_project(conn, code)
+        receipt = receipts.bid_receipt(conn, platform.node_key, seq, account)
+    if receipt["project"] != project["code"]:
+        raise not_found(f"项目 {code} 的投标回执 {seq}", f"bid receipt {seq} of project {code}")
+    return receipt
 
 
 @router.get("/projects/{code}/questions", tags=["projects"], summary="疑问 / questions")

@@ -37,10 +37,10 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from ggzy.bidding.handlers import projects_of_bidder
+from ggzy.bidding.handlers import bids_of, projects_of_bidder
 from ggzy.bootstrap import Platform
 from ggzy.core.calendar import format_shanghai
-from ggzy.core.documents import register_document
+from ggzy.core.documents import document_info, register_document
 from ggzy.core.errors import DomainError, not_found
 from ggzy.core.money import format_yuan, to_capitals
 from ggzy.core.uow import UnitOfWork
@@ -84,6 +84,8 @@ FACT_LABELS = {
     "bid_deadline": ("投标截止时间", "bid deadline"),
     "opening_at": ("开标时间", "opening"),
     "opened_at": ("实际开标时间", "opened"),
+    "decrypt_until": ("解密截止时间", "decryption deadline"),
+    "decrypted_at": ("解密唱标完成时间", "decryption completed"),
     "failed_at": ("流标时间", "failed"),
     "evaluated_at": ("评标完成时间", "evaluated"),
     "publicity_start": ("公示开始", "publicity from"),
@@ -98,6 +100,31 @@ FACT_LABELS = {
     "description": ("项目概况", "description"),
 }
 MONEY_KEYS = frozenset({"bid_bond", "max_price", "award_price"})
+# Public dates of the opening that project_view does not list (the OpeningStarted and BidsOpened
+# events that set them are public).
+OPENING_DATES = ("decrypt_until", "decrypted_at")
+# How bids were sealed and are opened, shown above the forms: action -> (中文, English).
+ACTION_HELP = {
+    "submit_bid": (
+        "在本地用投标工具（ggzy bid package → ggzy bid seal）生成密封文件并签名，"
+        "平台无法读取投标内容",
+        "seal and sign the bid on your own computer with the bid tool "
+        "(ggzy bid package → ggzy bid seal); the platform cannot read it",
+    ),
+    "decrypt_bid": (
+        "在本地用 ggzy bid unwrap 得到内容密钥后提交",
+        "get the content key on your own computer with `ggzy bid unwrap`, then submit it",
+    ),
+}
+# Long text fields holding a base64 CMS signature: the form also takes a .p7s file for them.
+SIGNATURE_FIELDS = frozenset({"signature"})
+SIGNATURE_FILE_SUFFIX = ".p7s"
+# A bid's status in the decryption (bids.status) -> (中文, English, css class).
+DECRYPTION_STATUS = {
+    "submitted": ("待解密", "waiting to be decrypted", "pending"),
+    "opened": ("已解密", "decrypted", "done"),
+    "undecrypted": ("未解密视为撤销", "not decrypted: treated as withdrawn", "lapsed"),
+}
 HIDDEN_FACTS = frozenset({"winner"})  # shown in the award box with the winner's name
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -151,7 +178,12 @@ ENV = Environment(
 )
 ENV.filters.update(beijing=_beijing, yuan=_yuan, capitals=_capitals)
 ENV.globals.update(
-    platform_name=PLATFORM_NAME, nav=NAV, notice_kinds=NOTICE_KINDS, csrf_field=CSRF_FIELD
+    platform_name=PLATFORM_NAME,
+    nav=NAV,
+    notice_kinds=NOTICE_KINDS,
+    csrf_field=CSRF_FIELD,
+    signature_fields=SIGNATURE_FIELDS,
+    signature_file_suffix=SIGNATURE_FILE_SUFFIX,
 )
 
 
@@ -271,10 +303,26 @@ def _form_inputs(
     """The declared fields' values as the engine takes them, and the files uploaded for them.
 
     Empty inputs are left out (the engine reports missing required ones); a document field
-    takes a file, or else the SHA-256 of a document uploaded before (`<name>.sha256`).
+    takes a file, or else the SHA-256 of a document uploaded before (`<name>.sha256`); a
+    signature field takes pasted base64, or else a .p7s file (`<name>.p7s`, DER or PEM).
     """
     raw: dict[str, Any] = {}
     uploads: dict[str, tuple[str, int, str, str]] = {}
+    try:
+        _read_fields(platform, form, fields, raw, uploads)
+    except DomainError:
+        _discard_uploads(platform, uploads)
+        raise
+    return raw, uploads
+
+
+def _read_fields(
+    platform: Platform,
+    form: FormData,
+    fields: Sequence[Field],
+    raw: dict[str, Any],
+    uploads: dict[str, tuple[str, int, str, str]],
+) -> None:
     for f in fields:
         value = form.get(f.name)
         if f.kind == "document":
@@ -283,10 +331,13 @@ def _form_inputs(
             elif isinstance(sha := form.get(f"{f.name}.sha256"), str) and sha.strip():
                 raw[f.name] = sha.strip()
             continue
+        if f.name in SIGNATURE_FIELDS and not (isinstance(value, str) and value.strip()):
+            file = form.get(f.name + SIGNATURE_FILE_SUFFIX)
+            if isinstance(file, UploadFile) and file.filename:
+                value = _signature_file(f, file)
         if not isinstance(value, str) or not value.strip():
             continue
         raw[f.name] = _json_input(f, value) if f.kind == "json" else value
-    return raw, uploads
 
 
 def _json_input(f: Field, text: str) -> Any:
@@ -296,6 +347,29 @@ def _json_input(f: Field, text: str) -> Any:
         raise DomainError(
             "invalid-field", f"{f.zh}须为合法的 JSON", f"{f.en} must be valid JSON", field=f.name
         ) from None
+
+
+def _signature_file(f: Field, file: UploadFile) -> str:
+    """A .p7s signature file as the base64 text the signature field takes (DER or PEM in)."""
+    limit = f.max_len or 100_000
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise DomainError(
+            "file-too-large",
+            f"{f.zh}文件过大",
+            f"the {f.en} file is too large",
+            field=f.name,
+            status=413,
+        )
+    if data.lstrip().startswith(b"-----BEGIN"):  # PEM: keep the base64 between the armour lines
+        lines = data.decode("ascii", "replace").splitlines()
+        return "".join(line.strip() for line in lines if line.strip() and "-----" not in line)
+    try:
+        text = data.decode("ascii").strip()
+        base64.b64decode(text, validate=True)
+    except (UnicodeDecodeError, binascii.Error, ValueError):
+        return base64.b64encode(data).decode()  # DER
+    return "".join(text.split())
 
 
 def _store_upload(platform: Platform, file: UploadFile) -> tuple[str, int, str, str]:
@@ -312,6 +386,16 @@ def _register_uploads(
     for sha, size, name, media in uploads.values():
         register_document(uow.conn, sha, size, name, media, uow.now)
     return {field: upload[0] for field, upload in uploads.items()}
+
+
+def _discard_uploads(platform: Platform, uploads: dict[str, tuple[str, int, str, str]]) -> None:
+    """After a refusal: remove the files of this request that no document record refers to."""
+    if not uploads:
+        return
+    with platform.read() as conn:
+        orphans = [u[0] for u in uploads.values() if document_info(conn, u[0]) is None]
+    for sha in orphans:
+        platform.documents.path(sha).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- portal
@@ -416,7 +500,7 @@ def _render_project(
     platform = platform_of(request)
     account = optional_account(request)
     with platform.read() as conn:
-        model = _project_model(conn, code, account)
+        model = _project_model(conn, code, account, platform.clock.now())
     return render(
         request,
         "project.html",
@@ -428,27 +512,118 @@ def _render_project(
     )
 
 
-def _project_model(conn: Connection, code: str, account: Account | None) -> dict[str, Any]:
+def _project_model(
+    conn: Connection, code: str, account: Account | None, now: datetime
+) -> dict[str, Any]:
     project = get_project(conn, code)
     proc = get_procedure(project["method"])
     view = views.project_view(conn, project, account)
     timeline = views.timeline(conn, project["code"], account)
     official = views.is_official(account, project, conn)
     my = view.get("my") or {}
+    if my.get("bid"):
+        bid = my["bid"]
+        bid["receipt_url"] = f"/api/v1/projects/{quote(project['code'])}/bids/{bid['seq']}/receipt"
+    dates = dict(view["dates"])
+    dates.update({k: project["data"][k] for k in OPENING_DATES if project["data"].get(k)})
     return {
         "p": view,
         "center": registry.get_center(conn, project["center"]),
         "steps": _steps(proc, project["stage"]),
-        "facts": _facts(view["dates"], proc),
+        "facts": _facts(dates, proc),
         "timeline": timeline,
-        "bids": views.opened_bids(conn, project),
-        "actions": views.available_actions(conn, account, project),
+        "decryption": decryption_status(conn, project, now),
+        "bids": [_opening_record(b) for b in views.opened_bids(conn, project)],
+        "actions": [_with_help(a) for a in views.available_actions(conn, account, project)],
         "questions": views.questions_view(conn, project, account),
         "award": _last_payload(timeline, "AwardNoticeIssued"),
         "failure": _last_payload(timeline, "TenderFailed"),
         "official": official,
         "may_download": bool(view["tender_document"]) and (official or bool(my.get("holder"))),
     }
+
+
+def decryption_status(
+    conn: Connection, project: dict[str, Any], now: datetime
+) -> dict[str, Any] | None:
+    """The public state of the remote decryption (开标解密), or None before the opening.
+
+    Who bid is public from the opening on (the OpeningStarted event lists them); each bid shows
+    待解密, 已解密 or 未解密视为撤销, with the deadline of the window and the time left.
+    """
+    data = project["data"]
+    if not data.get("opened_at"):
+        return None
+    rows = bids_of(conn, project["code"], tuple(DECRYPTION_STATUS))
+    names: dict[str, str] = {}
+    bidders = []
+    for row in rows:
+        code = row["bidder"]
+        if code not in names:
+            entity = registry.find_entity(conn, code)
+            names[code] = entity["name"] if entity else code
+        zh, en, css = DECRYPTION_STATUS[row["status"]]
+        opened = row["opened"] or {}
+        bidders.append(
+            {
+                "seq": row["seq"],
+                "bidder": code,
+                "bidder_name": names[code],
+                "status": row["status"],
+                "status_zh": zh,
+                "status_en": en,
+                "css": css,
+                "decrypted_by": opened.get("decrypted_by"),
+            }
+        )
+    until_text = data.get("decrypt_until")
+    until = datetime.fromisoformat(until_text) if until_text else None
+    window_open = project["stage"] == "decrypting" and until is not None and now < until
+    left = int((until - now).total_seconds()) if window_open and until is not None else 0
+    return {
+        "decrypt_until": until_text,
+        "open": window_open,
+        "in_stage": project["stage"] == "decrypting",
+        "seconds_left": left,
+        "left_zh": _duration_zh(left),
+        "left_en": _duration_en(left),
+        "bidders": bidders,
+        "counts": Counter(b["status"] for b in bidders),
+    }
+
+
+def _duration_zh(seconds: int) -> str:
+    minutes, sec = divmod(max(seconds, 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} 小时 " if hours else ""
+    return f"{text}{minutes} 分 {sec} 秒"
+
+
+def _duration_en(seconds: int) -> str:
+    minutes, sec = divmod(max(seconds, 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return (f"{hours} h " if hours else "") + f"{minutes} min {sec} s"
+
+
+def _opening_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A bid's reading (唱标) with its checks: the bid letter's signature and any problems."""
+    signature = record.get("signature") or {}
+    problems = [str(p) for p in record.get("problems") or []]
+    valid = bool(record.get("valid", not problems))
+    return {
+        **record,
+        "valid": valid,
+        "problems": problems,
+        "signer": signature.get("subject") or "",
+        "signature_algorithm": signature.get("algorithm") or "",
+        "signed_at": signature.get("signed_at"),
+    }
+
+
+def _with_help(action: dict[str, Any]) -> dict[str, Any]:
+    """An action's schema with its help text for the form, if any."""
+    zh, en = ACTION_HELP.get(action["name"], ("", ""))
+    return {**action, "help_zh": zh, "help_en": en}
 
 
 def _steps(proc: Procedure, current: str) -> list[dict[str, str]]:
@@ -523,6 +698,7 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
     if account is None:
         return _login_redirect(request, f"/projects/{quote(code)}")
     platform = platform_of(request)
+    uploads: dict[str, tuple[str, int, str, str]] = {}
     try:
         with platform.read() as conn:
             project = get_project(conn, code)
@@ -534,6 +710,7 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
             raw.update(_register_uploads(uow, uploads))
             result = perform(uow, account, project["code"], action, raw)
     except DomainError as exc:
+        _discard_uploads(platform, uploads)
         try:
             return _render_project(
                 request,
@@ -726,6 +903,7 @@ def _create_project(request: Request, form: FormData) -> Response:
         return _login_redirect(request, "/workspace")
     platform = platform_of(request)
     method = str(form.get("method") or "")
+    uploads: dict[str, tuple[str, int, str, str]] = {}
     try:
         action = get_procedure(method).creating_action
         raw, uploads = _form_inputs(platform, form, action.fields)
@@ -734,6 +912,7 @@ def _create_project(request: Request, form: FormData) -> Response:
             raw.update(_register_uploads(uow, uploads))
             result = perform(uow, account, None, action.name, raw, method=method)
     except DomainError as exc:
+        _discard_uploads(platform, uploads)
         return _render_workspace(
             request,
             account,

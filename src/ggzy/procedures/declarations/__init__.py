@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Effects first: a declaration is checked against the effects that exist.
 import ggzy.bidding.handlers
+import ggzy.bidding.sealed
 import ggzy.evaluation.handlers
 import ggzy.procedures.award  # noqa: F401
 from ggzy.procedures.declarations.construction_open_tendering import CONSTRUCTION_OPEN_TENDERING
