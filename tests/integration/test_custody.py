@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from factories import seed_parties
+from ggzy.core.codes import make_credit_code
 from ggzy.core.errors import DomainError
 from ggzy.core.tables import events
 from ggzy.pki.custody import custody_of, enroll, unlocked
@@ -17,12 +18,13 @@ from ggzy.pki.tables import custody_keys
 from ggzy.pki.testca import TestCA
 
 PASSPHRASE = "楚天建设-2026-签章口令"
+CREDIT_CODE = make_credit_code("9", "1", "420100", "MA000010")
 
 
 @pytest.fixture
 def issued(clock):
     ca = TestCA.create("湖北数字证书认证中心（测试）", "ecdsa", now=clock.now())
-    return ca.issue("湖北楚天建设工程有限公司", "91420100MA0000104Y", usage="sign")
+    return ca.issue("湖北楚天建设工程有限公司", CREDIT_CODE, usage="sign")
 
 
 def der_key(issued):
@@ -94,3 +96,35 @@ def test_a_short_passphrase_is_refused(platform, issued):
     with pytest.raises(DomainError) as err, platform.command("account:bidder1") as uow:
         enroll(uow, "bidder1", der_key(issued), issued.der, "short")
     assert err.value.code == "weak-passphrase"
+
+
+def test_a_custody_key_signs_a_digest_over_the_api_without_seeing_the_document(platform, issued):
+    import hashlib
+
+    from fastapi.testclient import TestClient
+
+    from factories import PASSWORD
+    from ggzy.pki.signatures import verify_detached
+    from ggzy.web.app import create_app
+
+    seed_parties(platform, certificates=False)
+    with platform.command("account:bidder1") as uow:
+        record = enroll(uow, "bidder1", der_key(issued), issued.der, PASSPHRASE)
+    client = TestClient(create_app(platform), raise_server_exceptions=False)
+    token = client.post("/api/v1/auth/token", json={"username": "bidder1", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    letter = "投标函：投标报价人民币玖佰捌拾万元整".encode()
+    body = {
+        "fingerprint": record.fingerprint,
+        "passphrase": PASSPHRASE,
+        "digest": hashlib.sha256(letter).hexdigest(),
+        "purpose": "sign bid letter",
+    }
+    r = client.post("/api/v1/custody/sign", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    verified = verify_detached(letter, base64.b64decode(r.json()["signature"]))
+    assert verified.ok and verified.credit_code == CREDIT_CODE
+    wrong = client.post(
+        "/api/v1/custody/sign", json=body | {"passphrase": "wrong-passphrase"}, headers=headers
+    )
+    assert wrong.status_code == 401 and wrong.json()["code"] == "wrong-passphrase"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -209,3 +210,65 @@ def certificate_login(body: CertificateLogin, request: Request) -> dict[str, Any
         "account": account.__dict__,
         "certificate": status,
     }
+
+
+class CustodySign(BaseModel):
+    fingerprint: str = Field(min_length=64, max_length=64, description="托管证书指纹 SHA-256")
+    passphrase: str = Field(min_length=1, max_length=200)
+    digest: str = Field(min_length=64, max_length=64, description="待签文件摘要（十六进制）")
+    digest_algorithm: str = Field(default="sha256", description="sha256（RSA/ECDSA）或 sm3（SM2）")
+    purpose: str = Field(default="", max_length=200)
+
+
+@router.post(
+    "/custody/sign",
+    tags=["pki"],
+    summary="用托管密钥签名一次（去介质）/ sign once with a custody key",
+)
+def custody_sign(body: CustodySign, account: Caller, request: Request) -> dict[str, Any]:
+    """Unlock the caller's custody key for one CMS signature over a digest it never sees the
+    document of (so a bidder can sign its bid letter without revealing it before opening)."""
+    from ggzy.pki.custody import unlocked
+    from ggzy.pki.envelope import load_private_key
+    from ggzy.pki.signatures import Digest, sign_detached
+
+    try:
+        value = bytes.fromhex(body.digest)
+    except ValueError:
+        raise DomainError("invalid-digest", "摘要须为十六进制", "the digest must be hex") from None
+    if body.digest_algorithm not in ("sha256", "sm3"):
+        raise DomainError(
+            "invalid-digest",
+            "摘要算法须为 sha256 或 sm3",
+            "the digest algorithm must be sha256 or sm3",
+        )
+    digest = Digest(body.digest_algorithm, value)
+    platform = platform_of(request)
+    with (
+        platform.command(account.actor) as uow,
+        unlocked(
+            uow,
+            account.username,
+            body.fingerprint.lower(),
+            body.passphrase,
+            body.purpose or "signature",
+        ) as key_der,
+    ):
+        from ggzy.pki.custody import custody_of
+
+        record = next(
+            r
+            for r in custody_of(uow.conn, account.username)
+            if r.fingerprint == body.fingerprint.lower()
+        )
+        try:
+            blob = sign_detached(
+                digest, load_private_key(key_der), record.certificate, signing_time=uow.now
+            )
+        except ValueError as exc:
+            raise DomainError(
+                "invalid-digest",
+                f"摘要与证书算法不符：{exc}",
+                f"the digest does not suit the certificate: {exc}",
+            ) from None
+    return {"signature": base64.b64encode(blob).decode(), "fingerprint": record.fingerprint}
