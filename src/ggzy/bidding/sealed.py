@@ -401,12 +401,41 @@ def _finish_outcome(ctx: Context) -> Outcome:
             },
             set={"failed_at": ctx.now.isoformat()},
         )
+    record = _opening_record(ctx, opened)
     return Outcome(
         name="opened",
         event="BidsOpened",
-        payload={"bids": len(opened), "read_out": summary},
-        set={"decrypted_at": ctx.now.isoformat()},
+        payload={"bids": len(opened), "read_out": summary, "opening_record": record},
+        set={"decrypted_at": ctx.now.isoformat(), "opening_record": record},
+        documents=(record,),
     )
+
+
+def _opening_record(ctx: Context, opened: list[dict[str, Any]]) -> str:
+    """Store the opening record (开标记录) as a document the parties can sign; its SHA-256."""
+    p = ctx.project
+    assert p is not None
+    undecrypted = select(bids.c.bidder).where(
+        bids.c.project == p["code"], bids.c.status == "undecrypted"
+    )
+    body = {
+        "format": "ggzy-opening-record/1",
+        "project": p["code"],
+        "title": p["title"],
+        "opened_at": p["data"].get("opened_at"),
+        "closed_at": ctx.now.isoformat(),
+        "bids": [json.loads(b["opened"]) for b in opened if b["opened"]],
+        "undecrypted": [
+            {"bidder": code, "bidder_name": _name(ctx.conn, code)}
+            for code in ctx.conn.execute(undecrypted).scalars()
+        ],
+    }
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    sha, size = ctx.uow.platform.documents.write([data])
+    register_document(
+        ctx.conn, sha, size, f"{p['code']}-开标记录.json", "application/json", ctx.now
+    )
+    return sha
 
 
 @effect("decrypt_bid", outcomes=("pending", "opened", "failed"))

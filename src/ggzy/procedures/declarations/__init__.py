@@ -6,7 +6,8 @@ from __future__ import annotations
 import ggzy.bidding.handlers
 import ggzy.bidding.sealed
 import ggzy.evaluation.handlers
-import ggzy.procedures.award  # noqa: F401
+import ggzy.procedures.award
+import ggzy.procedures.signing  # noqa: F401
 from ggzy.procedures.declarations.construction_open_tendering import CONSTRUCTION_OPEN_TENDERING
 from ggzy.procedures.engine import register_procedure
 

@@ -242,6 +242,27 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             outcomes={"opened": "opened", "failed": "failed"},
         ),
         Action(
+            "sign_document",
+            "电子签章（招标文件、开标记录、评标报告）",
+            "sign a document (tender document, opening record, evaluation report)",
+            roles=frozenset({"tenderee", "agency", "bidder"}),
+            stages=frozenset(
+                {"bidding", "decrypting", "opened", "evaluated", "publicized", "awarded"}
+            ),
+            event="DocumentSigned",
+            effect="sign_document",
+            fields=(
+                Field("document", "文件（SHA-256）", "document (SHA-256)", "document"),
+                Field(
+                    "signature",
+                    "签章（CMS 分离式签名，Base64）",
+                    "signature (base64 detached CMS)",
+                    "longtext",
+                    max_len=100_000,
+                ),
+            ),
+        ),
+        Action(
             "evaluate",
             "评标（经评审的最低投标价法）",
             "evaluate (lowest evaluated price)",
