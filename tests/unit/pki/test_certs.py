@@ -29,7 +29,7 @@ NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 CODE = make_credit_code("9", "1", "420100", "MA000010")
 OTHER_CODE = make_credit_code("9", "1", "420100", "MA000011")
 COMPANY = "武汉长江城建投资有限公司"
-VECTORS = Path("/work/shared/vectors/x509_sm2")
+VECTORS = Path(__file__).resolve().parents[3] / ".." / "shared" / "vectors" / "x509_sm2"
 CRL_NUMBER_ONE = bytes.fromhex("551d140403020101")  # extension cRLNumber, value INTEGER 1
 
 SM2_READY = importlib.util.find_spec("ggzy.pki.sm2cert") is not None
