@@ -11,6 +11,7 @@ page with the message in both languages and the refusal's 4xx status.
     GET  /projects/{code}           one project; the signed-in caller's actions as forms
     POST /projects/{code}/act/{a}   perform action a of the project's method
     GET  /login, POST /login        session sign-in;  POST /logout
+    POST /login/certificate         session sign-in with a certificate (signed challenge)
     GET  /workspace                 the caller's projects and forms
     POST /workspace/projects        register a project;  POST /workspace/documents  upload
     GET  /ledger                    signed tree head, how to verify, leaf and proof lookup
@@ -45,6 +46,7 @@ from ggzy.core.errors import DomainError, not_found
 from ggzy.core.money import format_yuan, to_capitals
 from ggzy.core.uow import UnitOfWork
 from ggzy.ledger import leaf_hash, log, verify_inclusion
+from ggzy.pki import login as login_challenge
 from ggzy.procedures import views
 from ggzy.procedures.declaration import Field, Procedure
 from ggzy.procedures.engine import get_procedure, get_project, list_projects, perform
@@ -736,8 +738,19 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "") -> HTMLResponse:
-    """登录表单."""
-    return render(request, "login.html", next=_safe_next(next), username="")
+    """登录表单: password, or a certificate signing a fresh challenge."""
+    return _login_form(request, next=_safe_next(next), username="")
+
+
+def _login_form(request: Request, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """The login page with a fresh single-use certificate sign-in challenge."""
+    platform = platform_of(request)
+    with platform.engine.begin() as conn:
+        challenge = login_challenge.new_challenge(
+            conn, platform.settings.node_id, platform.clock.now()
+        )
+    context.setdefault("cert_username", "")
+    return render(request, "login.html", status=status, challenge=challenge, **context)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -762,15 +775,56 @@ def _login(request: Request, form: FormData) -> Response:
                 uow, username, password, kind="session", ip=client_ip(request)
             )
     except DomainError as exc:
-        return render(
-            request, "login.html", status=_status(exc), error=exc, next=target, username=username
-        )
+        return _login_form(request, status=_status(exc), error=exc, next=target, username=username)
+    return _signed_in(request, target, account, token)
+
+
+def _signed_in(request: Request, target: str, account: Account, token: str) -> Response:
+    """Redirect with the session cookie of a fresh sign-in (password or certificate)."""
     response = _redirect(
         request, target, f"欢迎，{account.display_name}", f"welcome, {account.display_name}"
     )
     _set_cookie(response, request, SESSION_COOKIE, token, int(SESSION_TTL.total_seconds()))
     _set_cookie(response, request, CSRF_COOKIE, secrets.token_urlsafe(32))  # new session
     return response
+
+
+@router.post("/login/certificate", response_class=HTMLResponse)
+async def certificate_login(request: Request) -> Response:
+    """Check the signed challenge and the certificate, then set the session cookie."""
+    form = await request.form(max_files=0)
+    return await run_in_threadpool(_certificate_login, request, form)
+
+
+def _certificate_login(request: Request, form: FormData) -> Response:
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    challenge = str(form.get("challenge") or "").strip()[:100]
+    signature = "".join(str(form.get("signature") or "")[:100_000].split())
+    username = str(form.get("username") or "").strip()[:64]
+    target = _safe_next(str(form.get("next") or "")) or "/workspace"
+    platform = platform_of(request)
+    try:
+        if not challenge or not signature:
+            raise DomainError(
+                "missing-field",
+                "请粘贴对登录挑战的 Base64 签名",
+                "paste the base64 signature of the sign-in challenge",
+            )
+        with platform.command("public:certificate-login") as uow:
+            account, token, _status_info = login_challenge.sign_in_with_certificate(
+                uow, challenge, signature, username or None, kind="session", ip=client_ip(request)
+            )
+    except DomainError as exc:
+        return _login_form(
+            request,
+            status=_status(exc),
+            error=exc,
+            next=target,
+            username="",
+            cert_username=username,
+        )
+    return _signed_in(request, target, account, token)
 
 
 @router.post("/logout", response_class=HTMLResponse)
