@@ -16,8 +16,6 @@ window closes, bids not decrypted count as withdrawn by their bidders (电子招
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import tempfile
@@ -152,8 +150,7 @@ def _submit_sealed(ctx: Context) -> Outcome:
     """Accept a bidder-sealed bid: structure, recipients, signature and certificates checked."""
     from ggzy.bidding.handlers import current_bid, is_holder
     from ggzy.pki.envelope import inspect_stream
-    from ggzy.pki.signatures import verify_detached
-    from ggzy.pki.trust import check_certificate, raise_for_status
+    from ggzy.procedures.signing import check_entity_signature
 
     p = ctx.project
     assert p is not None
@@ -201,26 +198,9 @@ def _submit_sealed(ctx: Context) -> Outcome:
             "this center requires the content key wrapped to its opening key as well",
             field="sealed_file",
         )
-    try:
-        blob = base64.b64decode(ctx.data["signature"], validate=True)
-    except (binascii.Error, ValueError):
-        blob = b""
-    verified = None
-    if blob:
-        with ctx.uow.platform.documents.path(sealed).open("rb") as fh:
-            verified = verify_detached(fh, blob)  # the digest the signer's algorithm uses
-    if verified is None or not verified.ok or verified.signer_certificate_der is None:
-        reason = verified.reason if verified else "not base64"
-        raise DomainError(
-            "bad-signature",
-            f"递交签名验证失败：{reason}",
-            f"the submission signature does not verify: {reason}",
-            field="signature",
-        )
-    status = check_certificate(
-        ctx.conn, verified.signer_certificate_der, ctx.now, "sign", expect_credit_code=bidder
+    verified = check_entity_signature(
+        ctx, sealed, ctx.data["signature"], bidder, "递交签名", "submission signature"
     )
-    raise_for_status(status)
     previous = current_bid(ctx.conn, p["code"], bidder)
     payload = {
         "bidder": bidder,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -16,6 +16,9 @@ from ggzy.core.errors import DomainError, forbidden
 from ggzy.core.events import event_type
 from ggzy.core.tables import events
 from ggzy.procedures.engine import Context, Outcome, effect
+
+if TYPE_CHECKING:
+    from ggzy.pki.signatures import VerifiedSignature
 
 event_type("DocumentSigned", "文件已电子签章", "document signed")
 
@@ -29,9 +32,6 @@ SIGNABLE = {  # project data key -> (zh, en)
 @effect("sign_document")
 def _sign_document(ctx: Context) -> Outcome:
     """Verify a detached CMS signature on one of the project's documents and record it."""
-    from ggzy.pki.signatures import verify_detached
-    from ggzy.pki.trust import check_certificate, raise_for_status
-
     p = ctx.project
     assert p is not None
     sha = ctx.data["document"]
@@ -50,24 +50,7 @@ def _sign_document(ctx: Context) -> Outcome:
         raise DomainError(
             "already-signed", "本单位已对该文件签章", "your entity already signed this", status=409
         )
-    try:
-        blob = base64.b64decode(ctx.data["signature"], validate=True)
-    except (binascii.Error, ValueError):
-        blob = b""
-    with ctx.uow.platform.documents.path(sha).open("rb") as fh:
-        verified = verify_detached(fh, blob) if blob else None
-    if verified is None or not verified.ok or verified.signer_certificate_der is None:
-        reason = verified.reason if verified else "not base64"
-        raise DomainError(
-            "bad-signature",
-            f"签章验证失败：{reason}",
-            f"the signature does not verify: {reason}",
-            field="signature",
-        )
-    status = check_certificate(
-        ctx.conn, verified.signer_certificate_der, ctx.now, "sign", expect_credit_code=entity
-    )
-    raise_for_status(status)
+    verified = check_entity_signature(ctx, sha, ctx.data["signature"], entity, "签章", "signature")
     zh, en = SIGNABLE[kind]
     return Outcome(
         payload={
@@ -80,6 +63,37 @@ def _sign_document(ctx: Context) -> Outcome:
         },
         documents=(sha,),
     )
+
+
+def check_entity_signature(
+    ctx: Context, sha: str, signature_b64: str, entity: str, what_zh: str, what_en: str
+) -> VerifiedSignature:
+    """Verify a base64 detached CMS signature over a stored document by the entity's valid
+    signing certificate (trust list, revocation and binding checked now), or refuse."""
+    from ggzy.pki.signatures import verify_detached
+    from ggzy.pki.trust import check_certificate, raise_for_status
+
+    try:
+        blob = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        blob = b""
+    verified = None
+    if blob:
+        with ctx.uow.platform.documents.path(sha).open("rb") as fh:
+            verified = verify_detached(fh, blob)  # hashed as the signer's algorithm wants
+    if verified is None or not verified.ok or verified.signer_certificate_der is None:
+        reason = verified.reason if verified else "not base64"
+        raise DomainError(
+            "bad-signature",
+            f"{what_zh}验证失败：{reason}",
+            f"the {what_en} does not verify: {reason}",
+            field="signature",
+        )
+    status = check_certificate(
+        ctx.conn, verified.signer_certificate_der, ctx.now, "sign", expect_credit_code=entity
+    )
+    raise_for_status(status)
+    return verified
 
 
 def _already_signed(ctx: Context, sha: str, entity: str) -> bool:
