@@ -26,7 +26,7 @@ CA_PLAN = (  # (root name, issuing CA name, algorithm)
     ("武汉数字认证 ECC 根CA", "武汉数字认证 业务CA（ECDSA P-256）", "ecdsa"),
     ("国密SM2 根CA（华中）", "国密SM2 业务CA（华中）", "sm2"),
 )
-CUSTODY_USER = "bidder2"
+CUSTODY_USER = "bidder3"
 CUSTODY_PASSPHRASE = "demo-passphrase-2026"
 REVOKED_USER = "bidder8"
 

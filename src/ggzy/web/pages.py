@@ -528,6 +528,7 @@ def _project_model(
         bid["receipt_url"] = f"/api/v1/projects/{quote(project['code'])}/bids/{bid['seq']}/receipt"
     dates = dict(view["dates"])
     dates.update({k: project["data"][k] for k in OPENING_DATES if project["data"].get(k)})
+    actions = [_with_help(a) for a in views.available_actions(conn, account, project)]
     return {
         "p": view,
         "center": registry.get_center(conn, project["center"]),
@@ -536,13 +537,62 @@ def _project_model(
         "timeline": timeline,
         "decryption": decryption_status(conn, project, now),
         "bids": [_opening_record(b) for b in views.opened_bids(conn, project)],
-        "actions": [_with_help(a) for a in views.available_actions(conn, account, project)],
+        "actions": actions,
+        "browser_seal": _browser_seal(conn, project, account, actions),
         "questions": views.questions_view(conn, project, account),
         "award": _last_payload(timeline, "AwardNoticeIssued"),
         "failure": _last_payload(timeline, "TenderFailed"),
         "official": official,
         "may_download": bool(view["tender_document"]) and (official or bool(my.get("holder"))),
     }
+
+
+def _browser_seal(
+    conn: Connection,
+    project: dict[str, Any],
+    account: Account | None,
+    actions: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """What bid-page.js needs to seal a bid in the browser (在浏览器中加密并递交), or None.
+
+    Only for a bidder that may submit now (stage bidding); "ok" is False unless its bound
+    encryption certificate is ECDSA P-256 (WebCrypto's ECDH), when the page points to
+    `ggzy bid seal` instead. Keys are SPKI DER in base64; custody: a custody key's fingerprint.
+    """
+    if account is None or not account.entity or project["stage"] != "bidding":
+        return None
+    if not any(a.get("name") == "submit_bid" for a in actions):
+        return None
+    from ggzy.pki.bindings import certificates_of
+    from ggzy.pki.certs import parse_certificate
+    from ggzy.pki.custody import custody_of
+
+    found = certificates_of(conn, account.entity, "encrypt")
+    if not found or found[0].get("algorithm") != "ecdsa-p256":
+        return {"ok": False}
+    info = parse_certificate(found[0]["pem"])
+    opening = (project["data"].get("opening_key") or {}).get("public_pem")
+    custody = custody_of(conn, account.username)
+    return {
+        "ok": True,
+        "spki": base64.b64encode(info.spki_der).decode(),
+        "certificate": base64.b64encode(info.der).decode(),
+        "opening_spki": _spki_of_pem(opening) if opening else "",
+        "bidder": account.entity,
+        "project": project["code"],
+        "custody": custody[0].fingerprint if custody else "",
+    }
+
+
+def _spki_of_pem(pem: str) -> str:
+    """A PEM public key's SubjectPublicKeyInfo DER, base64."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_public_key(pem.encode())
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
 
 
 def decryption_status(
