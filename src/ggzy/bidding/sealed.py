@@ -206,7 +206,7 @@ def _submit_sealed(ctx: Context) -> Outcome:
         "bidder": bidder,
         "sealed_sha256": sealed,
         "envelope_header_sha256": header.sha256.hex(),
-        "plaintext_sha256": info.plaintext_sha256,
+        "envelope_version": header.version,
         "cipher": header.cipher,
         "recipients": sorted(k for k in key_ids if k),
         "declared": header.declared,
@@ -303,7 +303,7 @@ def decrypt_and_read(
         tmp = Path(out.name)
     try:
         with store.path(bid["sealed_sha256"]).open("rb") as src, tmp.open("wb") as dst:
-            result = unseal_stream(src, dst, content_key)
+            unseal_stream(src, dst, content_key)
         package = read_bid_package(tmp)
         letter = package.letter
         problems = []
@@ -350,7 +350,6 @@ def decrypt_and_read(
         "quality": letter.get("quality"),
         "attachments": package.attachments,
         "sealed_sha256": bid["sealed_sha256"],
-        "plain_sha256": result.plaintext_sha256,
         "package_sha256": sha,
         "signature": sig.to_dict(),
         "valid": not problems,

@@ -8,10 +8,10 @@ and submits it; the server decrypts, and checks the plaintext digest the envelop
 upload time. A center may add a fallback recipient: its opening key, whose private key is split
 among officers (k of n, ggzy.pki.shamir); see docs/decisions/0004-sealed-envelope.md.
 
-Format, version 1 (all integers big-endian)::
+Format, version 2 (all integers big-endian)::
 
     envelope = header ‖ record* ‖ trailer
-    header   = "GGZYENV1" ‖ version u8 (1) ‖ json_length u32 ‖ json
+    header   = "GGZYENV1" ‖ version u8 (2) ‖ json_length u32 ‖ json
     json     = canonical UTF-8 JSON (keys sorted, no spaces, non-ASCII kept), e.g.
                {"bidder": "91420100MA4KXXXX1X", "chunk_size": 1048576, "cipher": "AES-256-GCM",
                 "declared": {"tool_machine_code": "…", "hardware_ids": ["…"]},
@@ -19,12 +19,12 @@ Format, version 1 (all integers big-endian)::
                 "nonce_prefix": hex 8 random bytes, "project": "…", "recipients": [...],
                 "sealed_at": "2026-03-02T01:00:00Z", "tool": "ggzy-python/1"}
     record   = final u8 (0 or 1) ‖ length u32 ‖ ciphertext[length] ‖ tag[16]
-    trailer  = "GGZYEND1" ‖ plaintext_length u64 ‖ plaintext_sha256[32]
+    trailer  = "GGZYEND2" ‖ plaintext_length u64
 
 - Cipher: "AES-256-GCM" (32-byte content key) or "SM4-GCM" (16-byte key, the natural choice for
   SM2 certificates). Record i (from 0) is sealed with nonce = nonce_prefix ‖ u32 i and
   AAD = SHA-256(header) ‖ u32 i ‖ final u8, and for the final record also ‖ plaintext_length
-  u64 ‖ plaintext_sha256. Every record but the last holds exactly chunk_size bytes; the last
+  u64. Every record but the last holds exactly chunk_size bytes; the last
   holds 0..chunk_size (an empty file is one empty final record). So dropping, reordering,
   swapping (even between envelopes), extending or cutting records fails authentication.
 - Recipients: each {"kind", "key_id", "key_id_of", "spki_sha256", "wrapped_key" (base64), ...}.
@@ -39,13 +39,18 @@ Format, version 1 (all integers big-endian)::
     "sm2-encrypt": SM2 public-key encryption (GB/T 32918.4, GM/T 0009 ASN.1 ciphertext);
     "shamir-opening-key": the center's opening key, whose private key is split among officers;
         "wrap" names which of the three kinds above wrapped it.
-- The trailer carries the plaintext length and SHA-256 in the clear, so the server knows them
-  from upload and checks the decrypted file against them at opening. They sit after the records
-  (bound by the final record's AAD) so that sealing is one pass over a stream of unknown length.
+- The trailer carries the plaintext length in the clear (bound by the final record's AAD), after
+  the records so that sealing is one pass over a stream of unknown length.
 - key_check commits the envelope to one content key (AES-GCM alone does not): a wrong key is
-  told apart from tampering, and a bidder cannot craft an envelope that opens to two bids.
+  told apart from tampering, and a bidder cannot craft an envelope that opens to two bids. With
+  the envelope's SHA-256, which the server records at upload and the bidder signs, the one
+  plaintext it can open to is fixed before the deadline, so no plaintext digest is needed.
+- Version 1 (still read, no longer written) also declared the plaintext SHA-256: trailer
+  "GGZYEND1" ‖ plaintext_length u64 ‖ plaintext_sha256[32], the final AAD ending with both. It
+  hashed every byte twice over (the signature hashes it too) and capped sealing at SHA-256's
+  speed; unsealing a version 1 envelope still checks that digest.
 
-Memory is O(chunk_size) in both directions; SHA-256 runs in a worker thread beside the cipher.
+Memory is O(chunk_size) in both directions.
 Every refusal is an EnvelopeError (a DomainError) with code envelope-malformed,
 envelope-tampered, envelope-truncated, wrong-key or unsupported-cipher.
 
@@ -67,7 +72,6 @@ import json
 import secrets
 import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -85,8 +89,10 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from ggzy.core.errors import DomainError
 
 MAGIC = b"GGZYENV1"
-TRAILER_MAGIC = b"GGZYEND1"
-VERSION = 1
+TRAILER_MAGIC = b"GGZYEND2"
+TRAILER_MAGIC_V1 = b"GGZYEND1"
+VERSION = 2  # written; version 1 is still read
+VERSIONS = (1, 2)
 TOOL = "ggzy-python/1"
 DEFAULT_CHUNK_SIZE = 1 << 20
 MIN_CHUNK_SIZE = 64
@@ -114,8 +120,8 @@ HKDF_INFO_PREFIX = "GGZYENV1|" + ECDH_P256 + "|"
 
 _HEADER_FIXED = struct.Struct(">8sBI")  # magic, version, json length
 _RECORD = struct.Struct(">BI")  # final flag, ciphertext length
-_TRAILER = struct.Struct(">8sQ32s")  # magic, plaintext length, plaintext SHA-256
-_THREAD_MIN = 256 << 10  # buffers at least this big are hashed in the worker thread
+_TRAILER = struct.Struct(">8sQ")  # magic, plaintext length
+_TRAILER_V1 = struct.Struct(">8sQ32s")  # magic, plaintext length, plaintext SHA-256
 
 _RSA_OID = "1.2.840.113549.1.1.1"
 _EC_OID = "1.2.840.10045.2.1"
@@ -471,7 +477,7 @@ def read_header(src: BinaryIO) -> EnvelopeHeader:
     if len(fixed) < _HEADER_FIXED.size:
         raise _truncated("头部不完整", "the header is cut short")
     _, version, length = _HEADER_FIXED.unpack(fixed)
-    if version != VERSION:
+    if version not in VERSIONS:
         raise _malformed(f"不支持的版本 {version}", f"unsupported version {version}")
     if not 2 <= length <= MAX_HEADER_JSON:
         raise _malformed(f"头部长度 {length} 不合理", f"implausible header length {length}")
@@ -767,43 +773,6 @@ def _write_all(dst: BinaryIO, data: memoryview) -> None:
         data = data[n:]
 
 
-class _Lane:
-    """One worker thread running calls in order beside the main thread: hashlib releases the
-    GIL, so SHA-256 runs on another core while the main thread reads, encrypts and writes.
-    (A second lane for the writes was measured slower on two cores.)
-
-    submit() first waits for the previous call, so a buffer handed to a lane may be reused
-    after the lane's next submit() or wait(). Small jobs run inline: a thread costs more.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: Future[Any] | None = None
-
-    def submit(self, fn: Callable[[Any], Any], data: memoryview) -> None:
-        self.wait()
-        if len(data) < _THREAD_MIN:
-            fn(data)
-            return
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix=f"ggzy-envelope-{self.name}")
-        self.pending = self.pool.submit(fn, data)
-
-    def wait(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
-
-    def close(self) -> None:
-        try:
-            self.wait()
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown()
-                self.pool = None
-
-
 def choose_cipher(cipher: str, recipients: Sequence[Recipient]) -> str:
     """The cipher's canonical name; "auto" picks SM4-GCM for an SM2 bidder, else AES-256-GCM."""
     if cipher == AUTO:
@@ -817,11 +786,10 @@ def choose_cipher(cipher: str, recipients: Sequence[Recipient]) -> str:
 
 @dataclass(frozen=True)
 class SealResult:
-    """What seal_stream wrote: the header and the plaintext facts the trailer declares."""
+    """What seal_stream wrote: the header and the plaintext length the trailer declares."""
 
     header: EnvelopeHeader
     plaintext_length: int
-    plaintext_sha256: str
     records: int
     envelope_length: int
 
@@ -837,7 +805,7 @@ def seal_stream(
     content_key: bytes | None = None,
     sealed_at: datetime | None = None,
 ) -> SealResult:
-    """Seal src into dst in one pass with O(chunk_size) memory (three chunk buffers).
+    """Seal src into dst in one pass with O(chunk_size) memory (two chunk buffers).
 
     meta: {"project": code, "bidder": credit code, "declared": {...} (optional, carried for
     collusion screening: tool machine code, hardware ids, …)}. cipher: "AES-256-GCM" or
@@ -862,42 +830,33 @@ def seal_stream(
     header_hash = header.sha256
     _write_all(dst, memoryview(header.raw))
     written = len(header.raw)
-    inputs = [memoryview(bytearray(chunk_size)) for _ in range(2)]
+    # One input buffer: after a full chunk one more byte is read ahead to tell whether it was
+    # the last, and carried into the next chunk (a second 1 MiB buffer costs more in cache).
+    chunk = memoryview(bytearray(chunk_size))
     output = memoryview(bytearray(_RECORD.size + chunk_size + TAG_SIZE))
-    hashing = _Lane("sha256")
-    hasher = hashlib.sha256()
     total = 0
     index = 0
-    try:
-        n = _fill(src, inputs[0])
-        while True:
-            current = inputs[index % 2][:n]
-            hashing.submit(hasher.update, current)  # beside the next read and the cipher
-            following = _fill(src, inputs[(index + 1) % 2]) if n == chunk_size else 0
-            final = following == 0
-            total += n
-            if final:
-                hashing.wait()
-                digest = hasher.digest()
-                aad = _aad(header_hash, index, True, total, digest)
-            else:
-                aad = _aad(header_hash, index, False)
-            if index >= MAX_RECORDS:
-                raise ValueError("the file is too large for this chunk size")
-            record = output[: _RECORD.size + n + TAG_SIZE]
-            _RECORD.pack_into(record, 0, 1 if final else 0, n)
-            aead.seal_into(_nonce(prefix, index), current, aad, record[_RECORD.size :])
-            _write_all(dst, record)
-            written += len(record)
-            if final:
-                break
-            n = following
-            index += 1
-    finally:
-        hashing.close()
-    _write_all(dst, memoryview(_TRAILER.pack(TRAILER_MAGIC, total, digest)))
+    carried = b""
+    while True:
+        chunk[: len(carried)] = carried
+        n = len(carried) + _fill(src, chunk[len(carried) :])
+        carried = _read_full(src, 1) if n == chunk_size else b""
+        final = not carried
+        total += n
+        if index >= MAX_RECORDS:
+            raise ValueError("the file is too large for this chunk size")
+        record = output[: _RECORD.size + n + TAG_SIZE]
+        _RECORD.pack_into(record, 0, 1 if final else 0, n)
+        aad = _aad(header_hash, index, final, total)
+        aead.seal_into(_nonce(prefix, index), chunk[:n], aad, record[_RECORD.size :])
+        _write_all(dst, record)
+        written += len(record)
+        if final:
+            break
+        index += 1
+    _write_all(dst, memoryview(_TRAILER.pack(TRAILER_MAGIC, total)))
     written += _TRAILER.size
-    return SealResult(header, total, digest.hex(), index + 1, written)
+    return SealResult(header, total, index + 1, written)
 
 
 @dataclass(frozen=True)
@@ -906,7 +865,7 @@ class _Record:
     final: bool
     body: memoryview  # ciphertext ‖ tag; valid until the next record is read
     plaintext_length: int = 0  # from the trailer, final record only
-    plaintext_sha256: bytes = b""
+    plaintext_sha256: bytes = b""  # from a version 1 trailer
 
     @property
     def length(self) -> int:
@@ -922,6 +881,9 @@ def _records(
     read (to hash the whole envelope).
     """
     size = header.chunk_size
+    trailer, trailer_magic = (
+        (_TRAILER_V1, TRAILER_MAGIC_V1) if header.version == 1 else (_TRAILER, TRAILER_MAGIC)
+    )
     buffer = memoryview(bytearray(size + TAG_SIZE))
     index = 0
     seen = 0
@@ -955,16 +917,13 @@ def _records(
             yield _Record(index, False, body)
             index += 1
             continue
-        tail = _read_full(src, _TRAILER.size)
+        tail = _read_full(src, trailer.size)
         if sink:
             sink(tail)
-        if len(tail) < _TRAILER.size:
-            raise _truncated(
-                "缺少结尾（明文长度与摘要）",
-                "the trailer (plaintext length and digest) is missing",
-            )
-        magic, plain_length, digest = _TRAILER.unpack(tail)
-        if magic != TRAILER_MAGIC:
+        if len(tail) < trailer.size:
+            raise _truncated("缺少结尾（明文长度）", "the trailer (plaintext length) is missing")
+        magic, plain_length, *digest = trailer.unpack(tail)
+        if magic != trailer_magic:
             raise _tampered("结尾标识不符", "bad trailer magic")
         if plain_length != seen:
             raise _tampered(
@@ -973,7 +932,7 @@ def _records(
             )
         if src.read(1):
             raise _tampered("结尾之后还有多余数据", "data follows the end of the envelope")
-        yield _Record(index, True, body, plain_length, digest)
+        yield _Record(index, True, body, plain_length, digest[0] if digest else b"")
         return
 
 
@@ -983,20 +942,22 @@ class EnvelopeInfo:
 
     header: EnvelopeHeader
     plaintext_length: int
-    plaintext_sha256: str
     records: int
     envelope_length: int
     envelope_sha256: str
+    plaintext_sha256: str | None = None  # declared by version 1 envelopes only
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        view = {
             **self.header.to_dict(),
             "plaintext_length": self.plaintext_length,
-            "plaintext_sha256": self.plaintext_sha256,
             "records": self.records,
             "envelope_length": self.envelope_length,
             "envelope_sha256": self.envelope_sha256,
         }
+        if self.plaintext_sha256 is not None:
+            view["plaintext_sha256"] = self.plaintext_sha256
+        return view
 
 
 def inspect_stream(src: BinaryIO) -> EnvelopeInfo:
@@ -1023,10 +984,10 @@ def inspect_stream(src: BinaryIO) -> EnvelopeInfo:
     return EnvelopeInfo(
         header,
         last.plaintext_length,
-        last.plaintext_sha256.hex(),
         last.index + 1,
         length,
         whole.hexdigest(),
+        last.plaintext_sha256.hex() if header.version == 1 else None,
     )
 
 
@@ -1034,12 +995,12 @@ def inspect_stream(src: BinaryIO) -> EnvelopeInfo:
 class UnsealResult:
     header: EnvelopeHeader
     plaintext_length: int
-    plaintext_sha256: str
     records: int
+    plaintext_sha256: str | None = None  # checked against a version 1 envelope's declaration
 
 
 def unseal_stream(src: BinaryIO, dst: BinaryIO, content_key: bytes) -> UnsealResult:
-    """Decrypt src into dst with O(chunk_size) memory, checking every record and the digest.
+    """Decrypt src into dst with O(chunk_size) memory, checking every record.
 
     Only authenticated plaintext is written, but a refusal after some records leaves those in
     dst: write to a temporary file and keep it only if this returns.
@@ -1049,44 +1010,39 @@ def unseal_stream(src: BinaryIO, dst: BinaryIO, content_key: bytes) -> UnsealRes
     key_matches = hmac.compare_digest(_key_check(aead.key), header.key_check)
     header_hash = header.sha256
     prefix = header.nonce_prefix
-    size = header.chunk_size
-    plain_buffers = [memoryview(bytearray(size)) for _ in range(2)]
-    hashing = _Lane("sha256")
-    hasher = hashlib.sha256()
+    plain_buffer = memoryview(bytearray(header.chunk_size))
+    hasher = hashlib.sha256() if header.version == 1 else None
     total = 0
-    try:
-        for record in _records(src, header):
-            aad = _aad(
-                header_hash,
-                record.index,
-                record.final,
-                record.plaintext_length,
-                record.plaintext_sha256,
+    for record in _records(src, header):
+        aad = _aad(
+            header_hash,
+            record.index,
+            record.final,
+            record.plaintext_length,
+            record.plaintext_sha256,
+        )
+        nonce = _nonce(prefix, record.index)
+        plain = plain_buffer[: record.length]
+        try:
+            aead.open_into(nonce, record.body, aad, plain)
+        except InvalidTag:
+            raise _refusal(aead, record, header, nonce, key_matches) from None
+        if not key_matches:  # the key opens the data, so the key check was altered
+            raise _tampered("头部的密钥校验值被改动", "the key check in the header was altered")
+        if hasher is not None:
+            hasher.update(plain)
+        _write_all(dst, plain)
+        total += len(plain)
+        if record.final:
+            digest = hasher.digest() if hasher is not None else None
+            if digest is not None and not hmac.compare_digest(digest, record.plaintext_sha256):
+                raise _tampered(
+                    "解密后的文件摘要与声明不符",
+                    "the decrypted file does not match the declared SHA-256",
+                )
+            return UnsealResult(
+                header, total, record.index + 1, digest.hex() if digest is not None else None
             )
-            nonce = _nonce(prefix, record.index)
-            plain = plain_buffers[record.index % 2][: record.length]
-            try:
-                aead.open_into(nonce, record.body, aad, plain)
-            except InvalidTag:
-                raise _refusal(aead, record, header, nonce, key_matches) from None
-            if not key_matches:  # the key opens the data, so the key check was altered
-                raise _tampered("头部的密钥校验值被改动", "the key check in the header was altered")
-            hashing.submit(hasher.update, plain)  # beside the write, the next read and cipher
-            _write_all(dst, plain)
-            total += len(plain)
-            if record.final:
-                hashing.wait()
-                digest = hasher.digest()
-                if total != record.plaintext_length or not hmac.compare_digest(
-                    digest, record.plaintext_sha256
-                ):
-                    raise _tampered(
-                        "解密后的文件摘要与声明不符",
-                        "the decrypted file does not match the declared SHA-256",
-                    )
-                return UnsealResult(header, total, digest.hex(), record.index + 1)
-    finally:
-        hashing.close()
     raise AssertionError("unreachable: _records ends with the final record")
 
 

@@ -15,6 +15,7 @@ import struct
 import tracemalloc
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from ggzy.pki.envelope import (
     Recipient,
     generate_opening_key,
     inspect_stream,
+    load_private_key,
     read_header,
     seal_bytes,
     seal_stream,
@@ -121,7 +123,7 @@ def test_round_trip_every_recipient_kind_cipher_and_size(
     assert open_with(envelope, party.key) == data
     info = inspect_stream(io.BytesIO(envelope))
     assert info.plaintext_length == size
-    assert info.plaintext_sha256 == hashlib.sha256(data).hexdigest()
+    assert info.header.version == 2 and info.plaintext_sha256 is None  # no plaintext digest
     assert info.records == max(1, -(-size // CHUNK))  # an exact multiple adds no empty record
     assert info.envelope_sha256 == hashlib.sha256(envelope).hexdigest()
     assert info.envelope_length == len(envelope)
@@ -154,7 +156,7 @@ def test_header_carries_the_metadata_in_canonical_json(parties: dict[str, Party]
         meta={**META, "declared": declared},
         cipher="sm4",
     )
-    assert envelope[:8] == b"GGZYENV1" and envelope[8] == 1
+    assert envelope[:8] == b"GGZYENV1" and envelope[8] == 2
     (length,) = struct.unpack(">I", envelope[9:13])
     raw = envelope[13 : 13 + length]
     meta = json.loads(raw)
@@ -165,8 +167,8 @@ def test_header_carries_the_metadata_in_canonical_json(parties: dict[str, Party]
     assert meta["cipher"] == SM4_GCM and meta["chunk_size"] == 1 << 20
     assert meta["declared"] == declared
     assert len(bytes.fromhex(meta["nonce_prefix"])) == 8
-    assert envelope[-48:-40] == b"GGZYEND1"
-    assert envelope[-32:] == hashlib.sha256(b"bid").digest()
+    assert envelope[-16:-8] == b"GGZYEND2"
+    assert struct.unpack(">Q", envelope[-8:]) == (3,)  # the plaintext length
 
 
 def test_raw_public_keys_and_pem_certificates_are_recipients(parties: dict[str, Party]) -> None:
@@ -252,7 +254,7 @@ def test_stream_with_short_reads_and_partial_writes(parties: dict[str, Party]) -
     back = Stingy()
     result = unseal_stream(Dribble(envelope), back, content_key)
     assert bytes(back.out) == data
-    assert result.plaintext_sha256 == hashlib.sha256(data).hexdigest()
+    assert result.plaintext_length == len(data) and result.records == 11
 
 
 # ---------------------------------------------------------------- refusals
@@ -272,7 +274,7 @@ def test_the_fixture_envelope_opens(sealed: tuple[bytes, bytes, bytes]) -> None:
     assert unseal_bytes(envelope, key) == data
 
 
-@pytest.mark.parametrize("cut", [1, 47, 48, 49, 60, 5 + 100 + 16 + 48, CHUNK])
+@pytest.mark.parametrize("cut", [1, 15, 16, 17, 60, 5 + 100 + 16 + 16, CHUNK])
 def test_truncated_envelopes_are_refused(sealed: tuple[bytes, bytes, bytes], cut: int) -> None:
     _, envelope, key = sealed
     assert refused(envelope[:-cut], key).code == "envelope-truncated"
@@ -295,7 +297,7 @@ def test_dropped_records_with_a_forged_end_are_truncated(
     forged = bytearray(envelope[: offset + size])
     forged[offset] = 1  # "final"
     kept = data[: 2 * CHUNK]
-    forged += b"GGZYEND1" + struct.pack(">Q", len(kept)) + hashlib.sha256(kept).digest()
+    forged += b"GGZYEND2" + struct.pack(">Q", len(kept))
     error = refused(bytes(forged), key)
     assert error.code == "envelope-truncated"
     assert "removed" in error.en
@@ -327,7 +329,7 @@ def test_a_record_from_another_envelope_is_tampered(
 
 @pytest.mark.parametrize(
     "extra",
-    [b"\x00", b"more data", b"GGZYEND1" + bytes(40)],
+    [b"\x00", b"more data", b"GGZYEND2" + bytes(8)],
 )
 def test_extended_envelopes_are_tampered(sealed: tuple[bytes, bytes, bytes], extra: bytes) -> None:
     _, envelope, key = sealed
@@ -605,11 +607,11 @@ def test_memory_stays_flat_for_100_mb(parties: dict[str, Party], tmp_path: Any) 
     finally:
         tracemalloc.stop()
     assert result.plaintext_length == size == sink.count
-    assert unsealed.plaintext_sha256 == result.plaintext_sha256
+    assert unsealed.plaintext_length == size and unsealed.records == result.records
     assert result.records == -(-size // (1 << 20))
-    # buffers: 2 input + 1 output chunk for sealing, 1 record + 2 plaintext chunks to unseal
-    assert seal_peak < 6 * (1 << 20), seal_peak
-    assert unseal_peak < 5 * (1 << 20), unseal_peak
+    # buffers: 1 input + 1 output chunk for sealing, 1 record + 1 plaintext chunk to unseal
+    assert seal_peak < 3 * (1 << 20), seal_peak
+    assert unseal_peak < 3 * (1 << 20), unseal_peak
 
 
 def test_auto_cipher_follows_the_bidder_key(parties: dict[str, Party]) -> None:
@@ -621,3 +623,38 @@ def test_auto_cipher_follows_the_bidder_key(parties: dict[str, Party]) -> None:
         expected = SM4_GCM if algorithm == "sm2" else AES_256_GCM
         assert read_header(io.BytesIO(envelope)).cipher == expected
         assert open_with(envelope, party.key) == b"bid"
+
+
+# ---------------------------------------------------------------- version 1, still read
+
+V1 = Path(__file__).parents[2] / "data" / "envelope-v1"
+
+
+def test_a_version_1_envelope_still_opens_and_checks_its_declared_digest() -> None:
+    key = load_private_key((V1 / "bidder-key.pem").read_bytes())
+    envelope = (V1 / "bid.ggzyenv").read_bytes()
+    plain = (V1 / "bid.txt").read_bytes()
+    info = inspect_stream(io.BytesIO(envelope))
+    assert info.header.version == 1
+    assert info.plaintext_sha256 == hashlib.sha256(plain).hexdigest()
+    content_key = unwrap_content_key(info.header, key)
+    out = io.BytesIO()
+    result = unseal_stream(io.BytesIO(envelope), out, content_key)
+    assert out.getvalue() == plain
+    assert result.plaintext_sha256 == hashlib.sha256(plain).hexdigest()
+
+
+def test_a_version_1_trailer_with_another_digest_is_tampered() -> None:
+    key = load_private_key((V1 / "bidder-key.pem").read_bytes())
+    envelope = bytearray((V1 / "bid.ggzyenv").read_bytes())
+    content_key = unwrap_content_key(read_header(io.BytesIO(bytes(envelope))), key)
+    envelope[-1] ^= 1  # the last byte of the declared plaintext SHA-256
+    assert refused(bytes(envelope), content_key).code == "envelope-tampered"
+
+
+def test_a_version_2_trailer_on_a_version_1_envelope_is_truncated() -> None:
+    envelope = (V1 / "bid.ggzyenv").read_bytes()
+    _, length = struct.unpack(">8sQ", envelope[-48:-32])
+    with pytest.raises(EnvelopeError) as info:
+        inspect_stream(io.BytesIO(envelope[:-40] + b"GGZYEND2" + struct.pack(">Q", length)))
+    assert info.value.code == "envelope-truncated"  # a version 1 trailer is 48 bytes
