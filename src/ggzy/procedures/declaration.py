@@ -52,6 +52,44 @@ class MinPeriod:
     end: str
 
 
+STEP_KINDS = {
+    "min": "at least the rule's period after the milestone (None: the same day or later)",
+    "max": "within the rule's period after the milestone",
+    "before": "at least the rule's period before the milestone (a last day, counted back)",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """A legal constraint on a milestone, relative to a milestone declared before it."""
+
+    of: str  # the other milestone
+    rule: str | None = None  # a rule-table key; None: not before `of` (kind min only)
+    kind: str = "min"
+
+    def __post_init__(self) -> None:
+        if self.kind not in STEP_KINDS:
+            raise ValueError(f"step kind {self.kind!r} is not one of {sorted(STEP_KINDS)}")
+        if self.rule is None and self.kind != "min":
+            raise ValueError(f"a {self.kind} step needs a rule")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated point of a method's schedule (排期节点), e.g. the bid deadline.
+
+    The name is the project moment it becomes (project data key, or an action's `at`). The
+    schedule planner dates every milestone from its steps; the engine enforces the same
+    periods through the actions, and check_declaration ties the two together.
+    """
+
+    name: str
+    zh: str
+    en: str
+    steps: tuple[Step, ...] = ()
+    stage: str | None = None  # the stage the milestone begins, for the timeline
+
+
 @dataclass(frozen=True)
 class Stage:
     """A state of a project under this method."""
@@ -84,6 +122,7 @@ class Action:
     creates: bool = False  # the action that registers a project
     public: bool = True  # shown in the project's public timeline
     auto: bool = False  # the platform performs it itself once not_before has passed (开标)
+    at: str | None = None  # the schedule milestone the action's own time is ("now" in periods)
 
 
 @dataclass(frozen=True)
@@ -98,6 +137,7 @@ class Procedure:
     stages: tuple[Stage, ...]
     actions: tuple[Action, ...]
     basis: str  # legal basis of the method as a whole
+    schedule: tuple[Milestone, ...] = ()  # the milestones the schedule planner dates
 
     def stage(self, name: str) -> Stage:
         """The stage called name."""
@@ -170,5 +210,49 @@ def check_declaration(
                 problems.append(f"{where}: moment {m!r} must be now, field:x or project:x")
             if kind == "field" and name not in field_names:
                 problems.append(f"{where}: moment {m!r} names no field of the action")
+    problems += _schedule_problems(proc, rule_keys)
     if problems:
         raise ValueError(f"procedure {proc.code} is inconsistent: " + "; ".join(problems))
+
+
+def _milestone_of(ref: str, action: Action) -> str | None:
+    """The milestone a moment reference stands for: field:x and project:x are x, now is at."""
+    if ref == "now":
+        return action.at
+    return ref.partition(":")[2]
+
+
+def _schedule_problems(proc: Procedure, rule_keys: set[str]) -> list[str]:
+    """The schedule is well formed and knows every period the actions enforce."""
+    problems: list[str] = []
+    declared: dict[str, Milestone] = {}
+    for m in proc.schedule:
+        if m.name in declared:
+            problems.append(f"milestone {m.name}: declared twice")
+        for step in m.steps:
+            if step.of not in declared:
+                problems.append(f"milestone {m.name}: {step.of!r} must be declared before it")
+            if step.rule is not None and step.rule not in rule_keys:
+                problems.append(f"milestone {m.name}: rule {step.rule!r} not in the rule table")
+        if m.stage is not None and m.stage not in {s.name for s in proc.stages}:
+            problems.append(f"milestone {m.name}: stage {m.stage!r} is not a stage")
+        declared[m.name] = m
+    if not proc.schedule:
+        return problems
+    for a in proc.actions:
+        if a.at is not None and a.at not in declared:
+            problems.append(f"action {a.name}: at {a.at!r} is not a milestone")
+        enforced = [(p.rule, p.start, p.end, "min") for p in a.periods]
+        if a.within:
+            enforced.append((a.within[0], a.within[1], "now", "max"))
+        for rule, start, end, kind in enforced:
+            first, last = _milestone_of(start, a), _milestone_of(end, a)
+            target = declared.get(last or "")
+            if target is None or not any(
+                s.of == first and s.rule == rule and s.kind == kind for s in target.steps
+            ):
+                problems.append(
+                    f"action {a.name}: the schedule lacks Step({first!r}, {rule!r}, {kind!r}) "
+                    f"on milestone {last!r}, so the planner would not know this period"
+                )
+    return problems

@@ -62,6 +62,25 @@ def render(proc: Procedure) -> str:
             f"| `{f.name}` | {f.zh} | {f.kind} | {'yes' if f.required else ''} |" for f in a.fields
         ]
         lines.append("")
+    if proc.schedule:
+        lines += [
+            "## Schedule",
+            "",
+            "The milestones `POST /api/v1/schedule` dates (see `ggzy.procedures.schedule`).",
+            "",
+            "| milestone | 中文 | constraints |",
+            "|---|---|---|",
+        ]
+        kinds = {"min": "≥ {rule} after", "max": "≤ {rule} after", "before": "≥ {rule} before"}
+        for m in proc.schedule:
+            steps = [
+                f"not before `{st.of}`"
+                if st.rule is None
+                else kinds[st.kind].format(rule=f"`{st.rule}`") + f" `{st.of}`"
+                for st in m.steps
+            ]
+            lines.append(f"| `{m.name}` | {m.zh} | {'; '.join(steps) or 'the start day'} |")
+        lines.append("")
     lines += [
         "## Rules (national, in force today)",
         "",

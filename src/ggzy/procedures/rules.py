@@ -142,6 +142,26 @@ RULES: list[Rule] = [
         CONSTRUCTION,
     ),
     Rule(
+        "objection_before_deadline_days",
+        10,
+        "calendar_days",
+        "对招标文件有异议的，应在投标截止时间前至少",
+        "objections to the tender documents at least this long before the bid deadline",
+        "招标投标法实施条例 第22条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "tender_report_within_days",
+        15,
+        "calendar_days",
+        "确定中标人后向有关行政监督部门提交招标投标情况书面报告不得迟于",
+        "written tendering report to the supervising authority within this long of the award",
+        "招标投标法 第47条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
         "contract_within_days",
         30,
         "calendar_days",
@@ -152,6 +172,17 @@ RULES: list[Rule] = [
         CONSTRUCTION,
     ),
 ]
+
+
+def add_rules(*new: Rule) -> None:
+    """Add rows to the rule table (a declaration module adds its domain's rules on import)."""
+    seen = {(r.key, r.method, r.region, r.effective_from) for r in RULES}
+    for rule in new:
+        ident = (rule.key, rule.method, rule.region, rule.effective_from)
+        if ident in seen:
+            raise ValueError(f"rule {rule.key} for {rule.method} {rule.region!r} is declared twice")
+        seen.add(ident)
+        RULES.append(rule)
 
 
 def _matches(rule: Rule, method: str, region: str, on: date) -> bool:

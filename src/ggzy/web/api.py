@@ -203,6 +203,33 @@ def method(code: str, region: str = "", on: date | None = None) -> dict[str, Any
     return views.procedure_schema(get_procedure(code), region, on)
 
 
+class ScheduleBody(BaseModel):
+    method: str = Field(max_length=64, description="交易方式代码，如 construction.open_tendering")
+    start: date = Field(description="首个节点（如公告发布）的日期 / the first milestone's day")
+    center: str = Field(max_length=16, description="交易中心代码 / trading center code")
+    plan: dict[str, date] = Field(
+        default_factory=dict,
+        description="拟定的节点日期，逐项核对 / proposed milestone days to check",
+    )
+
+
+@router.post(
+    "/schedule",
+    tags=["procedures"],
+    summary="排期：各节点的法定最早日期 / the earliest legal day of every milestone",
+)
+def schedule(body: ScheduleBody, request: Request) -> dict[str, Any]:
+    """Date every milestone of a method from a start day, for one center's rules and calendar."""
+    from ggzy.procedures.schedule import plan
+
+    proc = get_procedure(body.method)
+    with platform_of(request).read() as conn:
+        center = registry.get_center(conn, body.center.strip())
+        calendar = calendar_for(conn, center["code"])
+    result = plan(proc, body.start, center["code"], calendar, body.plan)
+    return result.to_dict(calendar)
+
+
 @router.get("/event-types", tags=["ledger"], summary="事件类型 / event types")
 def event_types() -> list[dict[str, Any]]:
     return [t.__dict__ for t in EVENT_TYPES.values()]

@@ -6,7 +6,15 @@ keys, so a province or center can tighten them without touching this file.
 
 from __future__ import annotations
 
-from ggzy.procedures.declaration import Action, Field, MinPeriod, Procedure, Stage
+from ggzy.procedures.declaration import (
+    Action,
+    Field,
+    Milestone,
+    MinPeriod,
+    Procedure,
+    Stage,
+    Step,
+)
 
 TENDERER = frozenset({"tenderee", "agency"})
 ORGANISER = frozenset({"tenderee", "agency", "center_staff", "system"})
@@ -84,6 +92,7 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             event="AnnouncementPublished",
             effect="publish_announcement",
             to_stage="bidding",
+            at="announced_at",
             fields=(
                 Field(
                     "tender_document",
@@ -271,6 +280,7 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             event="EvaluationCompleted",
             effect="evaluate_lowest_price",
             outcomes={"ranked": "evaluated", "all_rejected": "failed"},
+            at="evaluated_at",
             fields=(
                 Field("reviews", "评审意见", "committee findings", "json", required=False),
                 Field("summary", "评标报告摘要", "report summary", "longtext", required=False),
@@ -286,6 +296,7 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             effect="publicize_candidates",
             to_stage="publicized",
             within=("publicity_within_days", "project:evaluated_at"),
+            at="publicity_start",
             fields=(Field("publicity_end", "公示截止时间", "publicity ends", "datetime"),),
             periods=(MinPeriod("publicity_min_days", "now", "field:publicity_end"),),
         ),
@@ -299,6 +310,7 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             effect="award",
             to_stage="awarded",
             not_before="project:publicity_end",
+            at="awarded_at",
             fields=(
                 Field(
                     "winner",
@@ -317,4 +329,78 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             ),
         ),
     ),
+    schedule=(
+        Milestone("announced_at", "发布招标公告", "tender announcement published", stage="bidding"),
+        Milestone(
+            "doc_sale_start",
+            "招标文件开始发售",
+            "tender documents on sale",
+            (Step("announced_at"),),
+        ),
+        Milestone(
+            "doc_sale_end",
+            "招标文件发售截止",
+            "document sale ends",
+            (Step("doc_sale_start", "doc_sale_min_days"),),
+        ),
+        Milestone(
+            "bid_deadline",
+            "投标截止暨开标",
+            "bid deadline and opening",
+            (Step("doc_sale_start", "bid_prep_min_days"), Step("doc_sale_end")),
+            stage="decrypting",
+        ),
+        Milestone(
+            "objection_last_day",
+            "对招标文件提出异议的最后一日",
+            "last day to object to the tender documents",
+            (Step("bid_deadline", "objection_before_deadline_days", "before"),),
+        ),
+        Milestone(
+            "clarification_last_day",
+            "澄清或修改不顺延投标截止时间的最后一日",
+            "last day for a clarification that keeps the deadline",
+            (Step("bid_deadline", "clarification_min_days", "before"),),
+        ),
+        Milestone(
+            "evaluated_at",
+            "评标完成（评标报告）",
+            "evaluation report",
+            (Step("bid_deadline"),),
+            stage="evaluated",
+        ),
+        Milestone(
+            "publicity_start",
+            "中标候选人公示开始",
+            "candidate publicity starts",
+            (Step("evaluated_at"), Step("evaluated_at", "publicity_within_days", "max")),
+            stage="publicized",
+        ),
+        Milestone(
+            "publicity_end",
+            "中标候选人公示结束",
+            "candidate publicity ends",
+            (Step("publicity_start", "publicity_min_days"),),
+        ),
+        Milestone(
+            "awarded_at",
+            "确定中标人，发出中标通知书",
+            "award notice issued",
+            (Step("publicity_end"),),
+            stage="awarded",
+        ),
+        Milestone(
+            "tender_report_by",
+            "向行政监督部门提交招标投标情况书面报告的最后一日",
+            "last day for the written tendering report",
+            (Step("awarded_at", "tender_report_within_days", "max"),),
+        ),
+        Milestone(
+            "contract_by",
+            "签订书面合同的最后一日",
+            "last day to sign the contract",
+            (Step("awarded_at", "contract_within_days", "max"),),
+        ),
+    ),
 )
+PROCEDURES = (CONSTRUCTION_OPEN_TENDERING,)
