@@ -43,7 +43,7 @@ def test_the_schedule_lists_every_milestone_with_its_basis(platform, client) -> 
     basis = {c["rule"]: c for c in deadline["constraints"] if "rule" in c}
     assert basis["bid_prep_min_days"]["value"] == 20
     assert basis["bid_prep_min_days"]["source"] == "招标投标法 第24条"
-    assert by_name["contract_by"]["latest"] == "2026-11-16"
+    assert by_name["contract_signed_at"]["latest"] == "2026-11-16"
 
 
 def test_a_proposed_plan_that_breaks_a_rule_is_answered_with_its_problems(platform, client):
@@ -123,3 +123,31 @@ def test_the_engine_refuses_a_deadline_the_planner_calls_too_early(platform, cli
         "publish_announcement",
         {**fields, "bid_deadline": on_time.isoformat()},
     )
+
+
+def test_the_schedule_page_shows_the_timeline_in_date_order(platform, client) -> None:
+    seed_parties(platform)
+    r = client.get("/schedule", params={"method": OPEN, "start": "2026-09-21", "center": "420100"})
+    assert r.status_code == 200, r.text
+    html = r.text
+    assert "交易排期" in html and "工程建设项目公开招标" in html
+    order = [html.index(f'data-milestone="{name}"') for name in (
+        "announced_at", "clarification_last_day", "doc_sale_end", "objection_last_day",
+        "bid_deadline", "publicity_end",
+    )]  # fmt: skip
+    assert order == sorted(order)
+    assert '<time datetime="2026-10-12" class="mono">2026-10-12 星期一</time>' in html
+
+
+def test_the_schedule_page_refuses_a_bad_start_day_in_both_languages(platform, client) -> None:
+    seed_parties(platform)
+    r = client.get("/schedule", params={"method": OPEN, "start": "2026-02-30", "center": "420100"})
+    assert r.status_code == 422
+    assert "不是有效日期" in r.text and "is not a date" in r.text
+
+
+def test_the_schedule_page_without_a_query_shows_the_form(platform, client) -> None:
+    seed_parties(platform)
+    r = client.get("/schedule")
+    assert r.status_code == 200 and 'id="schedule-form"' in r.text
+    assert 'id="schedule-result"' not in r.text

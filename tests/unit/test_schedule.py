@@ -50,8 +50,8 @@ def test_a_start_before_national_day_dates_every_milestone(calendar) -> None:
         "publicity_start": date(2026, 10, 12),
         "publicity_end": date(2026, 10, 15),
         "awarded_at": date(2026, 10, 15),
-        "tender_report_by": date(2026, 10, 30),
-        "contract_by": date(2026, 11, 16),  # 11-14 is a Saturday
+        "tender_report_at": date(2026, 10, 15),
+        "contract_signed_at": date(2026, 10, 15),
     }
 
 
@@ -59,6 +59,13 @@ def test_a_deadline_in_the_spring_festival_moves_to_the_first_working_day(calend
     got = dates(plan(get_procedure(OPEN), date(2026, 2, 2), WUHAN, calendar))
     assert got["doc_sale_end"] == date(2026, 2, 9)  # 02-07 Saturday, 02-08 Sunday
     assert got["bid_deadline"] == date(2026, 2, 24)  # 02-22 falls in the holiday (02-15..23)
+
+
+def test_the_report_and_the_contract_have_their_last_days(calendar) -> None:
+    schedule = plan(get_procedure(OPEN), date(2026, 9, 21), WUHAN, calendar)
+    by_name = {m.milestone.name: m for m in schedule.milestones}
+    assert by_name["tender_report_at"].latest == date(2026, 10, 30)  # 10-15 + 15 days
+    assert by_name["contract_signed_at"].latest == date(2026, 11, 16)  # 11-14 is a Saturday
 
 
 def test_the_publicity_start_has_a_window_of_three_days_after_the_report(calendar) -> None:

@@ -69,11 +69,12 @@ def _publish(ctx: Context) -> Outcome:
             field="doc_sale_end",
         )
     bond = d.get("bid_bond")
-    if bond is not None and bond * 100 > ctx.project["estimated_price"] * 2:  # type: ignore[index]
+    cap = ctx.rule("bid_bond_max_percent")
+    if bond is not None and bond * 100 > ctx.project["estimated_price"] * cap.value:  # type: ignore[index]
         raise DomainError(
             "bond-too-high",
-            "投标保证金不得超过招标项目估算价的 2%（实施条例 第26条）",
-            "the bid bond may not exceed 2% of the estimated price (Regulation art. 26)",
+            f"投标保证金不得超过项目估算价（预算）的 {cap.value}%（{cap.source}）",
+            f"the bid bond may not exceed {cap.value}% of the estimated price ({cap.source})",
             field="bid_bond",
         )
     dates = {

@@ -58,7 +58,7 @@ def _reviews(raw: Any, bidders: set[str]) -> dict[str, Review]:
     return out
 
 
-@effect("evaluate_lowest_price", outcomes=("ranked", "all_rejected"))
+@effect("evaluate_lowest_price", outcomes=("ranked", "too_few"))
 def _evaluate(ctx: Context) -> Outcome:
     """Rank opened bids by lowest evaluated price; at most N candidates (实施条例 art. 53)."""
     p = ctx.project
@@ -110,11 +110,20 @@ def _evaluate(ctx: Context) -> Outcome:
     )
     payload = {k: report[k] for k in ("method", "candidates", "rejected", "summary")}
     payload["report"] = sha
-    if not ranked:
-        payload["zh"] = "所有投标均被否决，依法重新招标（招标投标法 第42条）"
-        payload["en"] = "every bid was rejected: re-tender (Tendering Law art. 42)"
+    minimum = ctx.rule("min_responsive_bids")
+    if len(ranked) < minimum.value:
+        if not ranked:
+            payload["zh"] = f"所有投标均被否决，依法重新招标（{minimum.source}）"
+            payload["en"] = f"every bid was rejected: re-tender ({minimum.source})"
+        else:
+            payload["zh"] = f"通过评审的投标不足 {minimum.value} 家，废标（{minimum.source}）"
+            payload["en"] = (
+                f"fewer than {minimum.value} responsive bids: the tender fails ({minimum.source})"
+            )
+        payload["reason"] = "too-few-responsive"
+        payload["minimum"] = minimum.value
         return Outcome(
-            name="all_rejected",
+            name="too_few",
             event="TenderFailed",
             payload=payload,
             documents=(sha,),

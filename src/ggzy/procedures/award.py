@@ -8,6 +8,7 @@ from ggzy.core.calendar import SHANGHAI
 from ggzy.core.errors import DomainError
 from ggzy.core.events import event_type
 from ggzy.core.money import to_capitals
+from ggzy.procedures import rules
 from ggzy.procedures.engine import Context, Outcome, effect
 
 event_type("CandidatesPublicized", "中标候选人公示", "candidates publicised")
@@ -46,6 +47,15 @@ def _award(ctx: Context) -> Outcome:
             field="winner",
         )
     reason = ctx.data.get("reason", "")
+    in_order = "award_in_rank_order" in rules.keys_for(ctx.procedure.code)
+    if chosen["rank"] != 1 and in_order and not reason:
+        rule = ctx.rule("award_in_rank_order")
+        raise DomainError(
+            "reason-required",
+            f"须按评审排序确定成交（中标）供应商，未选排名第一的须写明理由（{rule.source}）",
+            f"the winner follows the ranking; choosing another needs a reason ({rule.source})",
+            field="reason",
+        )
     if chosen["rank"] != 1 and p["data"].get("state_capital") and not reason:
         raise DomainError(
             "reason-required",

@@ -123,6 +123,7 @@ class Action:
     public: bool = True  # shown in the project's public timeline
     auto: bool = False  # the platform performs it itself once not_before has passed (开标)
     at: str | None = None  # the schedule milestone the action's own time is ("now" in periods)
+    while_suspended: bool = False  # allowed while a regulator has suspended the project
 
 
 @dataclass(frozen=True)

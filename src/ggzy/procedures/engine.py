@@ -121,11 +121,10 @@ def register_procedure(proc: Procedure) -> Procedure:
     effects = {name: outs for name, (_, outs) in EFFECTS.items()}
     check_declaration(proc, effects, rules.keys_for(proc.code), set(EVENT_TYPES))
     PROCEDURES[proc.code] = proc
-    for action in proc.actions:
-        if action.creates:
-            projector(action.event)(_project_created)
-        elif action.event not in _PROJECTED:
-            projector(action.event)(_project_changed)
+    for action in proc.actions:  # each event type is projected once, whatever the methods
+        if action.event in _PROJECTED:
+            continue
+        projector(action.event)(_project_created if action.creates else _project_changed)
         _PROJECTED.add(action.event)
     return proc
 
@@ -432,6 +431,15 @@ def perform(
             f"the project is in stage '{stage.en}'; '{action.en}' is not possible now",
             status=409,
             stage=project["stage"],
+            action=action.name,
+        )
+    if project is not None and project["data"].get("suspended") and not action.while_suspended:
+        reason = project["data"]["suspended"].get("reason", "")
+        raise DomainError(
+            "project-suspended",
+            f"项目已被暂停（{reason}），恢复前不能{action.zh}",
+            f"the project is suspended ({reason}): '{action.en}' must wait until it resumes",
+            status=409,
             action=action.name,
         )
     data = clean_inputs(action, raw)

@@ -18,6 +18,7 @@ UNITS = {
     "working_days": ("个工作日", "working days"),
     "count": ("个", ""),
     "minutes": ("分钟", "minutes"),
+    "percent": ("%", "%"),
 }
 
 
@@ -158,6 +159,26 @@ RULES: list[Rule] = [
         "确定中标人后向有关行政监督部门提交招标投标情况书面报告不得迟于",
         "written tendering report to the supervising authority within this long of the award",
         "招标投标法 第47条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "min_responsive_bids",
+        1,
+        "count",
+        "通过评审的投标少于该数即否决全部、重新招标",
+        "fewer responsive bids than this: every bid is rejected, re-tender",
+        "招标投标法 第42条",
+        "S",
+        CONSTRUCTION,
+    ),
+    Rule(
+        "bid_bond_max_percent",
+        2,
+        "percent",
+        "投标保证金不得超过招标项目估算价的",
+        "the bid bond may not exceed this share of the estimated price",
+        "招标投标法实施条例 第26条",
         "S",
         CONSTRUCTION,
     ),

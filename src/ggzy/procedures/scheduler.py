@@ -28,7 +28,7 @@ def due_actions(platform: Platform) -> list[tuple[str, str]]:
             for action in (a for a in proc.actions if a.auto):
                 for stage in action.stages:
                     for project in list_projects(conn, stage=stage, limit=10_000):
-                        if project["method"] != proc.code:
+                        if project["method"] != proc.code or project["data"].get("suspended"):
                             continue
                         when = moment_of(action.not_before or "", project)
                         if when is not None and when <= now:

@@ -40,7 +40,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from ggzy.bidding.handlers import bids_of, projects_of_bidder
 from ggzy.bootstrap import Platform
-from ggzy.core.calendar import format_shanghai
+from ggzy.core.calendar import SHANGHAI, format_shanghai
 from ggzy.core.documents import document_info, register_document
 from ggzy.core.errors import DomainError, not_found
 from ggzy.core.money import format_yuan, to_capitals
@@ -65,6 +65,7 @@ MAX_FORM_FILES = 10
 NAV = (
     ("/", "首页", "Home"),
     ("/projects", "项目", "Projects"),
+    ("/schedule", "排期", "Schedule"),
     ("/workspace", "工作台", "Workspace"),
     ("/ledger", "存证账本", "Ledger"),
 )
@@ -479,6 +480,55 @@ def _all_stages() -> list[tuple[str, str, str]]:
         for s in proc.stages:
             seen.setdefault(s.name, (s.name, s.zh, s.en))
     return list(seen.values())
+
+
+@router.get("/schedule", response_class=HTMLResponse)
+def schedule_page(
+    request: Request, method: str = "", start: str = "", center: str = ""
+) -> HTMLResponse:
+    """排期：the legal timeline of a method from a start day, for a center."""
+    from datetime import date
+
+    from ggzy.procedures.engine import calendar_for
+    from ggzy.procedures.schedule import plan
+
+    platform = platform_of(request)
+    methods = [p for p in views.all_procedures() if p.schedule]
+    with platform.read() as conn:
+        centers = registry.list_centers(conn)
+        chosen_center = center or (centers[0]["code"] if centers else "")
+        today = platform.clock.now().astimezone(SHANGHAI).date()
+        context: dict[str, Any] = {
+            "methods": methods,
+            "centers": centers,
+            "method": method or (methods[0].code if methods else ""),
+            "center": chosen_center,
+            "start": start or today.isoformat(),
+            "result": None,
+            "error": None,
+        }
+        if method and start:
+            try:
+                try:
+                    day = date.fromisoformat(start)
+                except ValueError:
+                    raise DomainError(
+                        "invalid-date",
+                        f"开始日期“{start}”不是有效日期（YYYY-MM-DD）",
+                        f"the start day {start!r} is not a date (YYYY-MM-DD)",
+                    ) from None
+                proc = get_procedure(method)
+                registry.get_center(conn, chosen_center)
+                calendar = calendar_for(conn, chosen_center)
+                result = plan(proc, day, chosen_center, calendar).to_dict(calendar)
+                result["timeline"] = sorted(
+                    result["milestones"], key=lambda m: (m["date"], m["latest"] is not None)
+                )
+                context["result"] = result
+            except DomainError as exc:
+                context["error"] = exc
+                return render(request, "schedule.html", status=_status(exc), **context)
+    return render(request, "schedule.html", **context)
 
 
 @router.get("/projects/{code}", response_class=HTMLResponse)
