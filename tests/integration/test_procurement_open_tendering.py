@@ -5,28 +5,24 @@ The test clock starts on Monday 2026-03-02 09:00 Beijing time; 2026-03 has no ho
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from factories import (
-    PASSWORD,
-    act,
-    announcement,
-    bid,
-    open_and_decrypt,
-    seed_parties,
-)
+from factories import act, announcement, bid, open_and_decrypt
 from ggzy.core.calendar import SHANGHAI
-from ggzy.core.documents import register_document
 from ggzy.core.errors import DomainError
-from ggzy.pki import bindings
-from ggzy.pki.signatures import sign_detached
-from ggzy.procedures.engine import get_project
 from ggzy.procedures.scheduler import run_due
-from ggzy.registry import handlers as registry
+from procurement_factories import (
+    approve,
+    data,
+    procurement_net,
+    register,
+    signature,
+    stage,
+    stored_document,
+)
 
 GP = "procurement.open_tendering"
 
@@ -40,52 +36,15 @@ def refused(code: str, fn: Any, *args: Any, **kw: Any) -> DomainError:
 
 @pytest.fixture
 def net(platform):
-    """Parties, a regulator of the finance department and a signing certificate for the
-    purchaser (it signs the contract)."""
-    parties = seed_parties(platform, bidders=4)
-    with platform.command("system") as uow:
-        regulator = registry.create_account(
-            uow,
-            username="czj.wuhan",
-            display_name="武汉市财政局政府采购监管处",
-            password=PASSWORD,
-            roles=["regulator"],
-        )
-    assert parties.ca is not None
-    sign = parties.ca.issue(parties.tenderee.display_name, parties.tenderee.entity, usage="sign")
-    with platform.command(parties.tenderee.actor) as uow:
-        bindings.bind_certificate(uow, parties.tenderee, sign.pem, "sign")
-    parties.keys[parties.tenderee.username] = {"sign": sign}
-    parties.regulator = regulator  # type: ignore[attr-defined]
-    return parties
+    return procurement_net(platform)
 
 
 def project(platform, net, **fields: Any) -> str:
-    data = {
-        "center": "420100",
-        "title": "武汉市第一中学教学设备采购",
-        "estimated_price": "3000000.00",
-        **fields,
-    }
-    return act(platform, net.tenderee, None, "register_project", data, method=GP)["project"]
+    return register(platform, net, GP, **fields)
 
 
 def approved(platform, net) -> str:
-    code = project(platform, net)
-    act(
-        platform,
-        net.tenderee,
-        code,
-        "submit_plan",
-        {
-            "plan_number": "WHCG-2026-0101",
-            "budget": "3000000.00",
-            "funding": "财政性资金",
-            "items": "交互式智能黑板 60 套、学生计算机 200 台",
-        },
-    )
-    act(platform, net.regulator, code, "approve_plan", {"opinion": "同意按公开招标方式采购"})
-    return code
+    return approve(platform, net, project(platform, net))
 
 
 def announced(platform, net, **overrides: Any) -> str:
@@ -105,28 +64,8 @@ def evaluated(platform, clock, net, prices=("2860000.00", "2790000.00", "2935000
     return code
 
 
-def stage(platform, code: str) -> str:
-    with platform.read() as conn:
-        return get_project(conn, code)["stage"]
-
-
-def data(platform, code: str) -> dict[str, Any]:
-    with platform.read() as conn:
-        return get_project(conn, code)["data"]
-
-
 def contract_document(platform) -> str:
-    body = "政府采购合同：交互式智能黑板 60 套、学生计算机 200 台。".encode()
-    sha, size = platform.documents.write([body])
-    with platform.engine.begin() as conn:
-        register_document(conn, sha, size, "合同.txt", "text/plain", platform.clock.now())
-    return sha
-
-
-def signature(platform, net, username: str, sha: str) -> str:
-    issued = net.keys[username]["sign"]
-    blob = platform.documents.path(sha).read_bytes()
-    return base64.b64encode(sign_detached(blob, issued.key, issued.der)).decode()
+    return stored_document(platform, "政府采购合同：交互式智能黑板 60 套、学生计算机 200 台。")
 
 
 # ---------------------------------------------------------------- plan and announcement

@@ -221,6 +221,25 @@ def _submit_sealed(ctx: Context) -> Outcome:
     return Outcome(payload=payload, documents=(sealed,), result={"receipt": receipt})
 
 
+@effect("submit_sealed_quote")
+def _submit_sealed_quote(ctx: Context) -> Outcome:
+    """One quote that cannot be changed (询价: 一次报出不得更改的价格, 政府采购法 art. 40)."""
+    from ggzy.bidding.handlers import current_bid
+
+    p = ctx.project
+    assert p is not None
+    if current_bid(ctx.conn, p["code"], ctx.account.entity or "") is not None:
+        raise DomainError(
+            "quote-final",
+            "询价采购中供应商只能一次报出不得更改的价格，已递交的报价不能更改或重新递交"
+            "（政府采购法 第40条）",
+            "in a request for quotation a supplier quotes once and cannot change it "
+            "(Government Procurement Law art. 40)",
+            status=409,
+        )
+    return _submit_sealed(ctx)
+
+
 # ---------------------------------------------------------------- opening
 
 

@@ -101,11 +101,18 @@ def plan_actions(registered: str, submitted: str, approved: str) -> tuple[Action
     )
 
 
+SALE_AND_PREPARATION = (
+    MinPeriod("doc_sale_min_days", "field:doc_sale_start", "field:doc_sale_end"),
+    MinPeriod("bid_prep_min_days", "field:doc_sale_start", "field:bid_deadline"),
+)
+
+
 def announcement_action(
     from_stage: str,
     to_stage: str,
     zh: str = "发布招标公告",
     en: str = "publish the tender announcement",
+    periods: tuple[MinPeriod, ...] = SALE_AND_PREPARATION,
 ) -> Action:
     """The announcement with the documents, their sale period and the deadline."""
     return Action(
@@ -136,16 +143,18 @@ def announcement_action(
             Field("bid_bond", "投标保证金（元）", "bid bond (yuan)", "money", required=False),
             Field("announcement", "公告正文", "announcement text", "longtext", max_len=20000),
         ),
-        periods=(
-            MinPeriod("doc_sale_min_days", "field:doc_sale_start", "field:doc_sale_end"),
-            MinPeriod("bid_prep_min_days", "field:doc_sale_start", "field:bid_deadline"),
-        ),
+        periods=periods,
     )
 
 
-def bidding_actions(bidding: str) -> tuple[Action, ...]:
-    """Documents, questions, clarifications, sealed bids and withdrawal while bids are open."""
-    return (
+def bidding_actions(
+    bidding: str, submit_effect: str = "submit_sealed_bid", withdrawal: bool = True
+) -> tuple[Action, ...]:
+    """Documents, questions, clarifications, sealed bids and withdrawal while bids are open.
+
+    submit_effect: "submit_sealed_quote" for one unchangeable quote (询价), without withdrawal.
+    """
+    actions = (
         Action(
             "obtain_documents",
             "获取招标文件",
@@ -196,7 +205,7 @@ def bidding_actions(bidding: str) -> tuple[Action, ...]:
             roles=frozenset({"bidder"}),
             stages=frozenset({bidding}),
             event="BidSubmitted",
-            effect="submit_sealed_bid",
+            effect=submit_effect,
             before="project:bid_deadline",
             public=False,
             fields=(
@@ -215,18 +224,19 @@ def bidding_actions(bidding: str) -> tuple[Action, ...]:
                 ),
             ),
         ),
-        Action(
-            "withdraw_bid",
-            "撤回投标文件",
-            "withdraw the bid",
-            roles=frozenset({"bidder"}),
-            stages=frozenset({bidding}),
-            event="BidWithdrawn",
-            effect="withdraw_bid",
-            before="project:bid_deadline",
-            public=False,
-        ),
     )
+    withdraw = Action(
+        "withdraw_bid",
+        "撤回投标文件",
+        "withdraw the bid",
+        roles=frozenset({"bidder"}),
+        stages=frozenset({bidding}),
+        event="BidWithdrawn",
+        effect="withdraw_bid",
+        before="project:bid_deadline",
+        public=False,
+    )
+    return (*actions, withdraw) if withdrawal else actions
 
 
 def opening_actions(bidding: str, decrypting: str, opened: str, failed: str) -> tuple[Action, ...]:

@@ -7,8 +7,9 @@ rows for its region.
 
 from __future__ import annotations
 
+import ggzy.procedures.single_source  # noqa: F401  (its effects)
 from ggzy.procedures import library as std
-from ggzy.procedures.declaration import Action, Field, Milestone, Procedure, Stage, Step
+from ggzy.procedures.declaration import Action, Field, Milestone, MinPeriod, Procedure, Stage, Step
 from ggzy.procedures.rules import Rule, add_rules
 
 PROCUREMENT = "procurement."
@@ -295,4 +296,210 @@ GP_OPEN_TENDERING = Procedure(
     ),
 )
 
-PROCEDURES = (GP_OPEN_TENDERING,)
+INQUIRY = "procurement.inquiry"
+SINGLE_SOURCE = "procurement.single_source"
+
+add_rules(
+    Rule(
+        "bid_prep_min_days",
+        3,
+        "working_days",
+        "自询价通知书发出之日起至供应商提交响应文件截止不得少于",
+        "from the request for quotation to the response deadline at least",
+        "财政部令第74号 第45条",
+        "S2",
+        INQUIRY,
+    ),
+    Rule(
+        "clarification_min_days",
+        3,
+        "working_days",
+        "可能影响响应文件编制的澄清或修改须在提交首次响应文件截止前至少",
+        "clarifications that may affect responses at least this long before the deadline",
+        "财政部令第74号 第10条",
+        "G",
+        INQUIRY,
+    ),
+    Rule(
+        "single_source_publicity_min_days",
+        5,
+        "working_days",
+        "单一来源采购方式公示期不得少于",
+        "the sole supplier is publicised for at least",
+        "政府采购法实施条例 第38条",
+        "S",
+        SINGLE_SOURCE,
+    ),
+)
+
+
+def _gp_stages(competing: tuple[Stage, ...]) -> tuple[Stage, ...]:
+    """Plan, approval, the method's own stages, then award, contract and acceptance."""
+    return (
+        Stage("registered", "已登记", "registered"),
+        Stage("plan_submitted", "采购计划待核准", "plan awaiting approval"),
+        Stage("approved", "采购计划已核准", "plan approved"),
+        *competing,
+        Stage("evaluated", "评审完成", "evaluated"),
+        Stage("awarded", "成交结果已公告", "result announced"),
+        Stage("contracted", "合同已签订（履约中）", "contract signed, being performed"),
+        Stage("accepted", "已验收（完成）", "accepted (closed)", final=True),
+        Stage("failed", "采购失败（废标）", "failed", final=True),
+        Stage("terminated", "已终止", "terminated", final=True),
+    )
+
+
+def _gp_tail(active: frozenset[str]) -> tuple[Action, ...]:
+    return (
+        _award("evaluated", "awarded", "确定成交供应商并发布成交结果公告", "fix the supplier"),
+        *std.contract_actions("awarded", "contracted", "accepted"),
+        _publish_contract("contracted"),
+        *std.supervision_actions(active, "terminated"),
+    )
+
+
+GP_INQUIRY = Procedure(
+    code=INQUIRY,
+    zh="政府采购询价",
+    en="Request for quotation (government procurement)",
+    domain="procurement",
+    deal_category="Z",
+    basis="政府采购法 第32、40条；财政部令第74号",
+    stages=_gp_stages(
+        (
+            Stage("bidding", "询价通知书已发出（报价中）", "request sent, quotes being received"),
+            Stage("decrypting", "报价解密中", "quotes being decrypted"),
+            Stage("opened", "报价已开启", "quotes opened"),
+        )
+    ),
+    actions=(
+        std.register_action(
+            "登记询价采购项目", "register the project", price=("采购预算（元）", "budget (yuan)")
+        ),
+        *std.plan_actions("registered", "plan_submitted", "approved"),
+        std.announcement_action(
+            "approved",
+            "bidding",
+            "发出询价通知书",
+            "send the request for quotation",
+            periods=(MinPeriod("bid_prep_min_days", "field:doc_sale_start", "field:bid_deadline"),),
+        ),
+        *std.bidding_actions("bidding", submit_effect="submit_sealed_quote", withdrawal=False),
+        *std.opening_actions("bidding", "decrypting", "opened", "failed"),
+        std.evaluate_action("opened", "evaluated", "failed"),
+        *_gp_tail(GP_ACTIVE),
+    ),
+    schedule=(
+        Milestone("announced_at", "发出询价通知书", "request for quotation sent", stage="bidding"),
+        Milestone(
+            "doc_sale_start", "开始提供询价通知书", "request available", (Step("announced_at"),)
+        ),
+        Milestone(
+            "bid_deadline",
+            "报价截止暨开启",
+            "quote deadline and opening",
+            (Step("doc_sale_start", "bid_prep_min_days"),),
+            stage="decrypting",
+        ),
+        Milestone(
+            "clarification_last_day",
+            "澄清或修改不顺延截止时间的最后一日",
+            "last day for a clarification that keeps the deadline",
+            (Step("bid_deadline", "clarification_min_days", "before"),),
+        ),
+        Milestone(
+            "evaluated_at",
+            "评审完成（评审报告）",
+            "evaluation report",
+            (Step("bid_deadline"),),
+            stage="evaluated",
+        ),
+        *_after_award_milestones(),
+    ),
+)
+
+SS_ACTIVE = frozenset(
+    {"registered", "plan_submitted", "approved", "publicized", "evaluated", "awarded"}
+)
+
+GP_SINGLE_SOURCE = Procedure(
+    code=SINGLE_SOURCE,
+    zh="政府采购单一来源",
+    en="Single-source procurement",
+    domain="procurement",
+    deal_category="Z",
+    basis="政府采购法 第31、39条；政府采购法实施条例 第38条",
+    stages=_gp_stages(
+        (Stage("publicized", "单一来源公示中（协商）", "sole supplier publicised, negotiating"),)
+    ),
+    actions=(
+        std.register_action(
+            "登记单一来源采购项目",
+            "register the project",
+            price=("采购预算（元）", "budget (yuan)"),
+        ),
+        *std.plan_actions("registered", "plan_submitted", "approved"),
+        Action(
+            "publicize_single_source",
+            "发布单一来源采购公示",
+            "publicise the sole supplier",
+            roles=std.TENDERER,
+            stages=frozenset({"approved"}),
+            event="SingleSourcePublicized",
+            effect="single_source_publicity",
+            to_stage="publicized",
+            at="publicity_start",
+            fields=(
+                Field("supplier", "拟定的唯一供应商统一社会信用代码", "sole supplier", "entity"),
+                Field("reason", "采用单一来源的理由和专业人员论证意见", "reason", "longtext"),
+                Field("publicity_end", "公示截止时间", "publicity ends", "datetime"),
+            ),
+            periods=(MinPeriod("single_source_publicity_min_days", "now", "field:publicity_end"),),
+        ),
+        Action(
+            "record_negotiation",
+            "记录协商情况与成交价格（供应商签章确认）",
+            "record the negotiation and price (confirmed by the supplier)",
+            roles=std.TENDERER,
+            stages=frozenset({"publicized"}),
+            event="SingleSourceNegotiated",
+            effect="record_single_source_negotiation",
+            to_stage="evaluated",
+            not_before="project:publicity_end",
+            at="evaluated_at",
+            fields=(
+                Field("price", "协商确定的成交价格（元）", "negotiated price (yuan)", "money"),
+                Field(
+                    "minutes", "协商情况记录（SHA-256）", "negotiation record (SHA-256)", "document"
+                ),
+                Field(
+                    "supplier_signature",
+                    "供应商对协商记录的签章（CMS，Base64）",
+                    "the supplier's signature over the record (base64 CMS)",
+                    "longtext",
+                    max_len=100_000,
+                ),
+            ),
+        ),
+        *_gp_tail(SS_ACTIVE),
+    ),
+    schedule=(
+        Milestone("publicity_start", "单一来源公示开始", "publicity starts", stage="publicized"),
+        Milestone(
+            "publicity_end",
+            "单一来源公示结束",
+            "publicity ends",
+            (Step("publicity_start", "single_source_publicity_min_days"),),
+        ),
+        Milestone(
+            "evaluated_at",
+            "协商确定成交价格",
+            "price negotiated",
+            (Step("publicity_end"),),
+            stage="evaluated",
+        ),
+        *_after_award_milestones(),
+    ),
+)
+
+PROCEDURES = (GP_OPEN_TENDERING, GP_INQUIRY, GP_SINGLE_SOURCE)
