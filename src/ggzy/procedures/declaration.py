@@ -124,6 +124,7 @@ class Action:
     auto: bool = False  # the platform performs it itself once not_before has passed (开标)
     at: str | None = None  # the schedule milestone the action's own time is ("now" in periods)
     while_suspended: bool = False  # allowed while a regulator has suspended the project
+    params: Mapping[str, object] = field(default_factory=dict)  # the effect's settings
 
 
 @dataclass(frozen=True)

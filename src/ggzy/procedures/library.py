@@ -7,6 +7,8 @@ effects they name live in ggzy.bidding, ggzy.evaluation and ggzy.procedures.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ggzy.procedures.declaration import Action, Field, MinPeriod
 
 TENDERER = frozenset({"tenderee", "agency"})
@@ -478,5 +480,121 @@ def supervision_actions(active: frozenset[str], terminated: str) -> tuple[Action
             to_stage=terminated,
             while_suspended=True,
             fields=(Field("reason", "终止理由", "reason", "longtext", max_len=5000),),
+        ),
+    )
+
+
+def objection_actions(subjects: Mapping[str, Mapping[str, object]]) -> tuple[Action, ...]:
+    """A bidder objects (异议 / 质疑) to one of the declared subjects; the tenderee answers.
+
+    subjects: name -> ggzy.procedures.objections.subject(...), each with its stages, window
+    and whether a pending objection suspends the project.
+    """
+    stages = frozenset(st for s in subjects.values() for st in s["stages"])  # type: ignore[attr-defined]
+    return (
+        Action(
+            "raise_objection",
+            "提出异议（质疑）",
+            "raise an objection",
+            roles=frozenset({"bidder"}),
+            stages=stages,
+            event="ObjectionRaised",
+            effect="raise_objection",
+            public=False,
+            while_suspended=True,
+            params={"subjects": subjects},
+            fields=(
+                Field(
+                    "subject",
+                    "异议事项（" + "、".join(f"{k}={v['zh']}" for k, v in subjects.items()) + "）",
+                    "subject (" + ", ".join(subjects) + ")",
+                    max_len=32,
+                ),
+                Field("text", "异议内容与理由", "objection and grounds", "longtext", max_len=20000),
+                Field("evidence", "证明材料（SHA-256）", "evidence (SHA-256)", "document", False),
+            ),
+        ),
+        Action(
+            "answer_objection",
+            "答复异议（质疑）",
+            "answer an objection",
+            roles=TENDERER,
+            stages=stages,
+            event="ObjectionAnswered",
+            effect="answer_objection",
+            while_suspended=True,
+            fields=(
+                Field("objection", "异议编号", "objection number", "int"),
+                Field("answer", "答复内容", "answer", "longtext", max_len=20000),
+            ),
+        ),
+    )
+
+
+def complaint_actions(
+    active: frozenset[str], subjects: tuple[str, ...], params: Mapping[str, object]
+) -> tuple[Action, ...]:
+    """A complaint (投诉) to the supervising department, admitted or not, then decided.
+
+    params: objection_first (subjects that need an objection first), always_objection_first,
+    complaint_counted_from ("answer" or "answer_due").
+    """
+    return (
+        Action(
+            "file_complaint",
+            "向行政监督部门投诉",
+            "complain to the supervising department",
+            roles=frozenset({"bidder"}),
+            stages=active,
+            event="ComplaintFiled",
+            effect="file_complaint",
+            public=False,
+            while_suspended=True,
+            params=params,
+            fields=(
+                Field(
+                    "subject",
+                    "投诉事项（" + "、".join(subjects) + "）",
+                    "subject (" + ", ".join(subjects) + ")",
+                    max_len=32,
+                ),
+                Field(
+                    "text",
+                    "投诉内容、请求与理由",
+                    "complaint and grounds",
+                    "longtext",
+                    max_len=20000,
+                ),
+            ),
+        ),
+        Action(
+            "accept_complaint",
+            "决定是否受理投诉",
+            "decide whether to take up a complaint",
+            roles=REGULATOR,
+            stages=active,
+            event="ComplaintAccepted",
+            effect="accept_complaint",
+            while_suspended=True,
+            fields=(
+                Field("complaint", "投诉编号", "complaint number", "int"),
+                Field("accepted", "受理", "taken up", "bool"),
+                Field("reason", "不予受理的理由", "reason for refusing", "longtext", False),
+            ),
+        ),
+        Action(
+            "decide_complaint",
+            "作出投诉处理决定",
+            "decide the complaint",
+            roles=REGULATOR,
+            stages=active,
+            event="ComplaintDecided",
+            effect="decide_complaint",
+            while_suspended=True,
+            fields=(
+                Field("complaint", "投诉编号", "complaint number", "int"),
+                Field("upheld", "投诉成立", "upheld", "bool"),
+                Field("decision", "处理决定", "decision", "longtext", max_len=20000),
+            ),
         ),
     )

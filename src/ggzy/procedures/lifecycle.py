@@ -202,6 +202,7 @@ def _suspend(ctx: Context) -> Outcome:
     suspended = {
         "at": ctx.now.isoformat(),
         "by": ctx.account.username,
+        "kind": "regulator",
         "reason": ctx.data["reason"],
         "stage": p["stage"],
     }
@@ -221,6 +222,20 @@ def _moved(value: Any, since: datetime, days: int) -> str | None:
     return (when + timedelta(days=days)).isoformat()
 
 
+def moved_after_suspension(ctx: Context, suspended: dict[str, Any]) -> tuple[int, dict[str, str]]:
+    """The whole days a suspension lasted and the project moments still ahead when it began,
+    each moved by that many days (期限相应顺延)."""
+    p = ctx.project
+    assert p is not None
+    since = datetime.fromisoformat(suspended["at"])
+    days = max(1, math.ceil((ctx.now - since).total_seconds() / 86400))
+    names = [m.name for m in ctx.procedure.schedule] + ["opening_at", "decrypt_until"]
+    moved = {
+        name: new for name in names if (new := _moved(p["data"].get(name), since, days)) is not None
+    }
+    return days, moved
+
+
 @effect("resume")
 def _resume(ctx: Context) -> Outcome:
     """Resume a suspended project: every scheduled moment still ahead when it was suspended
@@ -230,12 +245,7 @@ def _resume(ctx: Context) -> Outcome:
     suspended = p["data"].get("suspended")
     if not suspended:
         raise DomainError("not-suspended", "项目未暂停", "the project is not suspended", 409)
-    since = datetime.fromisoformat(suspended["at"])
-    days = max(1, math.ceil((ctx.now - since).total_seconds() / 86400))
-    names = [m.name for m in ctx.procedure.schedule] + ["opening_at", "decrypt_until"]
-    moved = {
-        name: new for name in names if (new := _moved(p["data"].get(name), since, days)) is not None
-    }
+    days, moved = moved_after_suspension(ctx, suspended)
     return Outcome(
         payload={"suspended_at": suspended["at"], "days": days, "moved": moved},
         set={"suspended": None, **moved},

@@ -7,11 +7,37 @@ keys, so a province or center can tighten them without touching this file.
 from __future__ import annotations
 
 from ggzy.procedures import library as std
+from ggzy.procedures import objections as obj
 from ggzy.procedures.declaration import Action, Field, Milestone, Procedure, Stage, Step
 
 ACTIVE = frozenset(
     {"registered", "bidding", "decrypting", "opened", "evaluated", "publicized", "awarded"}
 )
+# 异议 (实施条例 arts. 22, 44, 54): the documents, the opening, the candidates.
+OBJECTIONS = {
+    "documents": obj.subject(
+        "documents",
+        "招标文件",
+        "tender documents",
+        frozenset({"bidding"}),
+        "before",
+        "bid_deadline",
+        "objection_before_deadline_days",
+        suspends=True,
+    ),
+    "opening": obj.subject(
+        "opening", "开标", "opening", frozenset({"decrypting"}), "during", "decrypt_until"
+    ),
+    "candidates": obj.subject(
+        "candidates",
+        "评标结果（中标候选人）",
+        "evaluation result (candidates)",
+        frozenset({"publicized"}),
+        "during",
+        "publicity_end",
+        suspends=True,
+    ),
+}
 
 CONSTRUCTION_OPEN_TENDERING = Procedure(
     code="construction.open_tendering",
@@ -73,6 +99,12 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             fields=(Field("report", "书面报告（SHA-256）", "report (SHA-256)", "document"),),
         ),
         *std.contract_actions("awarded", "contracted", "accepted"),
+        *std.objection_actions(OBJECTIONS),
+        *std.complaint_actions(
+            ACTIVE | {"contracted"},
+            ("documents", "opening", "candidates", "other"),
+            {"objection_first": ("documents", "opening", "candidates")},
+        ),
         *std.supervision_actions(ACTIVE, "terminated"),
     ),
     schedule=(

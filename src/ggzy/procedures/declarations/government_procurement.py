@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ggzy.procedures.single_source  # noqa: F401  (its effects)
 from ggzy.procedures import library as std
+from ggzy.procedures import objections as obj
 from ggzy.procedures.declaration import Action, Field, Milestone, MinPeriod, Procedure, Stage, Step
 from ggzy.procedures.rules import Rule, add_rules
 
@@ -137,6 +138,114 @@ add_rules(
     ),
 )
 
+add_rules(
+    Rule(
+        "objection_within_days",
+        7,
+        "working_days",
+        "供应商自知道或者应知其权益受到损害之日起提出质疑不得迟于",
+        "a supplier challenges within this long of knowing",
+        "政府采购法 第52条（采购文件自收到之日、结果自公告之日起算，财政部令第94号 第10条）",
+        "S",
+        PROCUREMENT,
+    ),
+    Rule(
+        "objection_answer_within_days",
+        7,
+        "working_days",
+        "采购人、采购代理机构收到质疑后作出答复不得迟于",
+        "the purchaser answers a challenge within",
+        "政府采购法 第53条",
+        "S",
+        PROCUREMENT,
+    ),
+    Rule(
+        "complaint_within_days",
+        15,
+        "working_days",
+        "质疑答复期满后向财政部门投诉不得迟于",
+        "a complaint within this long after the answer period ends",
+        "政府采购法 第55条",
+        "S",
+        PROCUREMENT,
+    ),
+    Rule(
+        "complaint_accept_within_days",
+        5,
+        "working_days",
+        "财政部门收到投诉书后审查决定是否受理不得迟于",
+        "the finance department decides whether to take a complaint up within",
+        "财政部令第94号 第21条",
+        "G",
+        PROCUREMENT,
+    ),
+    Rule(
+        "complaint_decide_within_days",
+        30,
+        "working_days",
+        "财政部门收到投诉后作出处理决定不得迟于",
+        "the finance department decides a complaint within",
+        "政府采购法 第56条",
+        "S",
+        PROCUREMENT,
+    ),
+)
+
+# 质疑 (政府采购法 art. 52): the documents (from obtaining them), the process (from the
+# opening) and the result (from its announcement); none suspends by itself (the finance
+# department may suspend while it handles a complaint, art. 57).
+CHALLENGES = {
+    "documents": obj.subject(
+        "documents",
+        "采购文件",
+        "procurement documents",
+        frozenset({"bidding"}),
+        "within",
+        "holder",
+        "objection_within_days",
+    ),
+    "process": obj.subject(
+        "process",
+        "采购过程",
+        "procurement process",
+        frozenset({"decrypting", "opened", "evaluated"}),
+        "within",
+        "opened_at",
+        "objection_within_days",
+    ),
+    "result": obj.subject(
+        "result",
+        "中标、成交结果",
+        "result",
+        frozenset({"awarded", "contracted"}),
+        "within",
+        "awarded_at",
+        "objection_within_days",
+    ),
+}
+SINGLE_SOURCE_CHALLENGES = {
+    "single_source": obj.subject(
+        "single_source",
+        "单一来源公示",
+        "single-source publicity",
+        frozenset({"publicized"}),
+        "during",
+        "publicity_end",
+    ),
+    "result": CHALLENGES["result"],
+}
+COMPLAINT_RULES = {"always_objection_first": True, "complaint_counted_from": "answer_due"}
+
+
+def _challenge_actions(
+    subjects: dict[str, dict[str, object]], active: frozenset[str]
+) -> tuple[Action, ...]:
+    return (
+        *std.objection_actions(subjects),
+        *std.complaint_actions(active | {"contracted"}, tuple(subjects), COMPLAINT_RULES),
+    )
+
+
 GP_ACTIVE = frozenset(
     {
         "registered",
@@ -256,6 +365,7 @@ GP_OPEN_TENDERING = Procedure(
         ),
         *std.contract_actions("awarded", "contracted", "accepted"),
         _publish_contract("contracted"),
+        *_challenge_actions(CHALLENGES, GP_ACTIVE),
         *std.supervision_actions(GP_ACTIVE, "terminated"),
     ),
     schedule=(
@@ -349,11 +459,14 @@ def _gp_stages(competing: tuple[Stage, ...]) -> tuple[Stage, ...]:
     )
 
 
-def _gp_tail(active: frozenset[str]) -> tuple[Action, ...]:
+def _gp_tail(
+    active: frozenset[str], challenges: dict[str, dict[str, object]]
+) -> tuple[Action, ...]:
     return (
         _award("evaluated", "awarded", "确定成交供应商并发布成交结果公告", "fix the supplier"),
         *std.contract_actions("awarded", "contracted", "accepted"),
         _publish_contract("contracted"),
+        *_challenge_actions(challenges, active),
         *std.supervision_actions(active, "terminated"),
     )
 
@@ -387,7 +500,7 @@ GP_INQUIRY = Procedure(
         *std.bidding_actions("bidding", submit_effect="submit_sealed_quote", withdrawal=False),
         *std.opening_actions("bidding", "decrypting", "opened", "failed"),
         std.evaluate_action("opened", "evaluated", "failed"),
-        *_gp_tail(GP_ACTIVE),
+        *_gp_tail(GP_ACTIVE, CHALLENGES),
     ),
     schedule=(
         Milestone("announced_at", "发出询价通知书", "request for quotation sent", stage="bidding"),
@@ -481,7 +594,7 @@ GP_SINGLE_SOURCE = Procedure(
                 ),
             ),
         ),
-        *_gp_tail(SS_ACTIVE),
+        *_gp_tail(SS_ACTIVE, SINGLE_SOURCE_CHALLENGES),
     ),
     schedule=(
         Milestone("publicity_start", "单一来源公示开始", "publicity starts", stage="publicized"),
