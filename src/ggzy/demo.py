@@ -398,6 +398,9 @@ def seed_demo(
         )
         seeder.pki = pki
         seeder.schedule_projects(start_day, present)
+        from ggzy.demo_transfer import schedule_transfers
+
+        schedule_transfers(seeder)  # a land listing (live auction, deal) and a mining listing
         seeder.run()
         clock.set(max(present_clock.now(), clock.now()))
         revoke_demo_certificate(platform, pki, seeder.accounts, seeder.say)

@@ -19,6 +19,7 @@ TABLE_MODULES = (
     "ggzy.pki.tables",
     "ggzy.pki.bindings",
     "ggzy.pki.login",
+    "ggzy.transfer.tables",
 )
 
 

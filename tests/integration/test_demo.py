@@ -289,7 +289,13 @@ def test_seeding_twice_changes_nothing_and_a_visitor_can_bid_right_away(
     present = platform.clock.now()
     first = seed_demo(platform, quiet=True)
     assert first.created and first.password == DEMO_PASSWORD
-    assert first.stage_counts() == {"awarded": 2, "bidding": 2, "failed": 1, "publicized": 1}
+    assert first.stage_counts() == {
+        "awarded": 2,
+        "bidding": 2,
+        "failed": 1,
+        "publicized": 1,
+        "published": 2,
+    }
 
     second = seed_demo(platform, quiet=True)
     assert not second.created

@@ -45,6 +45,18 @@ PUBLIC_DATA = (
     "award_price",
     "contract_due",
     "registered_at",
+    "plan_approved_at",
+    "pq_announced_at",
+    "pq_sale_start",
+    "pq_sale_end",
+    "pq_deadline",
+    "pq_reviewed_at",
+    "invited_at",
+    "drawn_at",
+    "contract_signed_at",
+    "contract_published_at",
+    "accepted_at",
+    "terminated_at",
 )
 CANDIDATE_STAGES = {"publicized", "awarded"}
 
@@ -91,6 +103,10 @@ def project_view(
             "holder": is_holder(conn, project["code"], account.entity),
             "bid": _receipt(current_bid(conn, project["code"], account.entity)),
         }
+    if proc.domain in ("land", "mining"):  # the listing board (挂牌信息): quotes by paddle number
+        from ggzy.transfer.views import transfer_view
+
+        view["transfer"] = transfer_view(conn, project, account)
     return view
 
 
