@@ -4,7 +4,7 @@
   // A form is submitted once: the button is disabled while the request is on its way.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.method && form.method.toLowerCase() === "post") {
+    if ((form.getAttribute("method") || "").toLowerCase() === "post") {  // a control may be named "method"
       form.querySelectorAll("button[type=submit]").forEach(function (button) {
         window.setTimeout(function () { button.disabled = true; }, 0);
       });
