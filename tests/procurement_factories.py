@@ -46,6 +46,13 @@ def register(platform: Any, net: Parties, method: str, **fields: Any) -> str:
     return act(platform, net.tenderee, None, "register_project", data, method=method)["project"]
 
 
+def plan_document(platform: Any) -> str:
+    """An uploaded budget approval (预算批复), the document a procurement plan files."""
+    return stored_document(
+        platform, "武财预〔2026〕12号 关于下达2026年部门预算的批复", "预算批复.pdf"
+    )
+
+
 def approve(platform: Any, net: Parties, code: str) -> str:
     """Submit the procurement plan and have the finance department approve it."""
     act(
@@ -58,6 +65,7 @@ def approve(platform: Any, net: Parties, code: str) -> str:
             "budget": "3000000.00",
             "funding": "财政性资金",
             "items": "交互式智能黑板 60 套、学生计算机 200 台",
+            "plan_document": plan_document(platform),
         },
     )
     act(platform, net.regulator, code, "approve_plan", {"opinion": "同意"})  # type: ignore[attr-defined]

@@ -52,6 +52,11 @@ def test_the_plan_is_approved_online_and_the_schedule_is_planned(
     form.locator("input[name=budget]").fill("3,000,000.00")
     form.locator("input[name=funding]").fill("财政性资金")
     form.locator("textarea[name=items]").fill("交互式智能黑板 60 套")
+    form.locator("input[type=file][name=plan_document]").set_input_files(
+        files=[
+            {"name": "预算批复.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 budget"}
+        ]
+    )
     form.locator("button[type=submit]").click()
     expect(page.locator(".alert-ok")).to_contain_text("报送采购计划")
     expect(page.locator(".badges")).to_contain_text("采购计划待核准")

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from factories import act, announce, bid, open_and_decrypt, seed_parties
+from ggzy.core.documents import register_document
 from ggzy.core.errors import DomainError
 from ggzy.pki import bindings, trust
 from ggzy.pki.signatures import sign_detached
@@ -93,7 +94,9 @@ def test_only_the_projects_documents_can_be_signed(platform):
     other = announce(platform, parties)
     cert = tenderee_cert(platform, parties)
     # the same bytes: both projects share the test tender document, so sign a third file
-    sha, _ = platform.documents.write([b"not a project document"])
+    sha, size = platform.documents.write([b"not a project document"])
+    with platform.engine.begin() as conn:  # uploaded, but not one of this project's documents
+        register_document(conn, sha, size, "other.txt", "text/plain", platform.clock.now())
     with pytest.raises(DomainError) as err:
         act(
             platform,

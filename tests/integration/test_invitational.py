@@ -32,6 +32,7 @@ from ggzy.procedures.schedule import plan
 from ggzy.procedures.scheduler import run_due
 from ggzy.procedures.views import timeline
 from ggzy.registry import handlers as registry
+from procurement_factories import plan_document
 
 PQ = "construction.prequalified_tendering"
 INVITATIONAL = "construction.invitational_tendering"
@@ -475,6 +476,7 @@ def gp_prequalified(platform, clock, net, qualified: int = 5, applicants: int = 
             "budget": "3000000.00",
             "funding": "财政性资金",
             "items": "实验室专用设备一批",
+            "plan_document": plan_document(platform),
         },
     )
     act(platform, net.regulator, code, "approve_plan", {"opinion": "同意采用邀请招标方式"})
@@ -591,7 +593,13 @@ def test_procurement_applications_are_due_five_working_days_after_the_notice(pla
         net.tenderee,
         code,
         "submit_plan",
-        {"plan_number": "P-1", "budget": "3000000.00", "funding": "财政性资金", "items": "设备"},
+        {
+            "plan_number": "P-1",
+            "budget": "3000000.00",
+            "funding": "财政性资金",
+            "items": "设备",
+            "plan_document": plan_document(platform),
+        },
     )
     act(platform, net.regulator, code, "approve_plan", {})
     # notice Monday 03-02: five working days end on Monday 03-09

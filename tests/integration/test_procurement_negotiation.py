@@ -30,6 +30,7 @@ from ggzy.procedures.schedule import plan
 from ggzy.procedures.scheduler import run_due
 from ggzy.procurement.negotiation import negotiation_view, price_score, score_text
 from ggzy.registry import handlers as registry
+from procurement_factories import plan_document
 
 NEGOTIATION = "procurement.competitive_negotiation"
 CONSULTATION = "procurement.competitive_consultation"
@@ -85,6 +86,7 @@ def approved(platform, net, method: str, **fields: Any) -> str:
         "funding": "财政性资金",
         "items": "政务服务信息系统运维服务一年",
     }
+    plan_fields["plan_document"] = plan_document(platform)
     act(platform, net.tenderee, code, "submit_plan", plan_fields)
     act(platform, net.regulator, code, "approve_plan", {"opinion": "同意"})
     return code

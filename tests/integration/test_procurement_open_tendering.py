@@ -17,6 +17,7 @@ from ggzy.procedures.scheduler import run_due
 from procurement_factories import (
     approve,
     data,
+    plan_document,
     procurement_net,
     register,
     signature,
@@ -87,7 +88,13 @@ def test_only_the_finance_department_approves_a_plan(platform, net) -> None:
         net.tenderee,
         code,
         "submit_plan",
-        {"plan_number": "P-1", "budget": "3000000.00", "funding": "财政性资金", "items": "设备"},
+        {
+            "plan_number": "P-1",
+            "budget": "3000000.00",
+            "funding": "财政性资金",
+            "items": "设备",
+            "plan_document": plan_document(platform),
+        },
     )
     refused("forbidden", act, platform, net.tenderee, code, "approve_plan", {})
     assert stage(platform, code) == "plan_submitted"
@@ -95,7 +102,13 @@ def test_only_the_finance_department_approves_a_plan(platform, net) -> None:
 
 def test_a_returned_plan_is_resubmitted_and_then_approved(platform, net) -> None:
     code = project(platform, net)
-    plan = {"plan_number": "P-1", "budget": "3000000.00", "funding": "财政性资金", "items": "设备"}
+    plan = {
+        "plan_number": "P-1",
+        "budget": "3000000.00",
+        "funding": "财政性资金",
+        "items": "设备",
+        "plan_document": plan_document(platform),
+    }
     act(platform, net.tenderee, code, "submit_plan", plan)
     act(platform, net.regulator, code, "return_plan", {"reason": "采购需求未列明技术参数"})
     assert stage(platform, code) == "registered"
@@ -108,7 +121,13 @@ def test_a_returned_plan_is_resubmitted_and_then_approved(platform, net) -> None
 
 def test_a_budget_below_the_registered_budget_is_refused(platform, net) -> None:
     code = project(platform, net)
-    plan = {"plan_number": "P-1", "budget": "2999999.99", "funding": "财政性资金", "items": "设备"}
+    plan = {
+        "plan_number": "P-1",
+        "budget": "2999999.99",
+        "funding": "财政性资金",
+        "items": "设备",
+        "plan_document": plan_document(platform),
+    }
     refused("budget-too-low", act, platform, net.tenderee, code, "submit_plan", plan)
 
 

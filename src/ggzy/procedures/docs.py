@@ -62,6 +62,21 @@ def render(proc: Procedure) -> str:
             f"| `{f.name}` | {f.zh} | {f.kind} | {'yes' if f.required else ''} |" for f in a.fields
         ]
         lines.append("")
+    documents = [(a, f) for a in proc.actions for f in a.fields if f.kind == "document"]
+    if documents:
+        lines += [
+            "## Documents (资料要件)",
+            "",
+            "What each step files; `GET /api/v1/projects/{code}/archive` checks a project.",
+            "",
+            "| action | document | 中文 | required |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{a.name}` | `{f.name}` | {f.zh.split('（')[0]} | {'yes' if f.required else ''} |"
+            for a, f in documents
+        ]
+        lines.append("")
     if proc.schedule:
         lines += [
             "## Schedule",

@@ -443,6 +443,7 @@ def perform(
             action=action.name,
         )
     data = clean_inputs(action, raw)
+    attached = _attached_documents(uow.conn, action, data)
     center = project["center"] if project else data.get("center")
     ctx = Context(uow, account, roles, proc, action, project, data, calendar_for(uow.conn, center))
     _check_time(ctx)
@@ -451,6 +452,9 @@ def perform(
     outcome = fn(ctx)
     new_stage = action.outcomes[outcome.name] if outcome.name else action.to_stage
     payload: dict[str, Any] = {"action": action.name, **outcome.payload}
+    if attached:  # which uploaded file each document input named (资料要件, for the archive)
+        payload["attached"] = attached
+    documents = tuple(dict.fromkeys((*outcome.documents, *attached.values())))
     if new_stage:
         payload["stage"] = new_stage
     if outcome.set:
@@ -458,11 +462,9 @@ def perform(
     if project is None:
         code = ctx.data["code"]
         payload = {"project": code, **payload}
-        ev = uow.emit(
-            NewEvent(action.event, "project", code, payload, outcome.documents), center=center
-        )
+        ev = uow.emit(NewEvent(action.event, "project", code, payload, documents), center=center)
     else:
-        ev = ctx.emit(outcome.event or action.event, payload, outcome.documents)
+        ev = ctx.emit(outcome.event or action.event, payload, documents)
     return {
         "seq": ev.seq,
         "event": ev.type,
@@ -470,6 +472,26 @@ def perform(
         "project": ev.subject_id,
         **outcome.result,
     }
+
+
+def _attached_documents(conn: Connection, action: Action, data: dict[str, Any]) -> dict[str, str]:
+    """The uploaded documents an action's inputs name, each checked to exist in the store."""
+    from ggzy.core.documents import document_info
+
+    found: dict[str, str] = {}
+    for f in action.fields:
+        if f.kind != "document" or f.name not in data:
+            continue
+        if document_info(conn, data[f.name]) is None:
+            label = f.zh.split("（")[0]
+            raise DomainError(
+                "unknown-document",
+                f"{label}尚未上传：没有 SHA-256 为 {data[f.name][:12]}… 的已上传文件",
+                f"{f.en}: no uploaded file has the SHA-256 {data[f.name][:12]}…",
+                field=f.name,
+            )
+        found[f.name] = data[f.name]
+    return found
 
 
 def _check_time(ctx: Context) -> None:

@@ -53,6 +53,14 @@ def register_action(
                 required=False,
             ),
             *extra,
+            Field(
+                "approval_document",
+                "项目审批、核准或备案文件（已上传文件的 SHA-256）",
+                "project approval (SHA-256), where required",
+                "document",
+                required=False,
+                help_zh="依法需要审批、核准的项目须提交（招标投标法实施条例 第7条）",
+            ),
             Field("description", "项目概况", "description", "longtext", required=False),
         ),
     )
@@ -76,6 +84,12 @@ def plan_actions(registered: str, submitted: str, approved: str) -> tuple[Action
                 Field("budget", "采购预算（元）", "budget (yuan)", "money"),
                 Field("funding", "资金性质", "source of funds", max_len=100),
                 Field("items", "采购需求概述", "what is bought", "longtext", max_len=5000),
+                Field(
+                    "plan_document",
+                    "采购计划或预算批复文件（已上传文件的 SHA-256）",
+                    "procurement plan or budget approval (SHA-256)",
+                    "document",
+                ),
             ),
         ),
         Action(

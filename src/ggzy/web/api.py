@@ -320,6 +320,27 @@ def bid_receipt(code: str, seq: int, request: Request, account: Caller) -> dict[
     return receipt
 
 
+@router.get(
+    "/projects/{code}/archive",
+    tags=["projects"],
+    summary="归档清单：资料要件及已提交文件 / archive checklist of the project's documents",
+)
+def project_archive(code: str, request: Request, account: Caller) -> dict[str, Any]:
+    """Every document the method requires or produces, with the file filed for it (officials)."""
+    from ggzy.procedures.archive import checklist
+
+    with platform_of(request).read() as conn:
+        p = get_project(conn, code)
+        if not views.is_official(account, p, conn):
+            raise forbidden(
+                "归档清单仅限招标人、代理机构、交易中心和监督部门查看",
+                "the archive checklist is for the project's officials",
+            )
+        items = checklist(conn, p)
+    missing = [i for i in items if i["required"] and i["status"] == "not-provided"]
+    return {"project": p["code"], "method": p["method"], "items": items, "missing": missing}
+
+
 @router.get("/projects/{code}/questions", tags=["projects"], summary="疑问 / questions")
 def project_questions(code: str, request: Request, account: Caller) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:
@@ -407,7 +428,18 @@ def _may_download(conn: Any, sha: str, account: Account | None) -> bool:
                 return True
         elif ev.public or (account is not None and ev.actor == account.actor):
             return True
+        elif (
+            account is not None
+            and ev.subject_type == "project"
+            and ev.type not in SEALED_BID_EVENTS
+            and views.is_official(account, get_project(conn, ev.subject_id), conn)
+        ):  # applications, objections, negotiation records: the project's officials
+            return True
     return False
+
+
+# Who bid stays unknown to the officials until the opening (招标投标法 art. 22).
+SEALED_BID_EVENTS = frozenset({"BidSubmitted", "BidWithdrawn"})
 
 
 # ---------------------------------------------------------------- ledger

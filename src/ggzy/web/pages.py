@@ -600,6 +600,7 @@ def _project_model(
         "decryption": decryption_status(conn, project, now),
         "bids": [_opening_record(b) for b in views.opened_bids(conn, project)],
         "actions": actions,
+        "archive": _archive(conn, project) if official else None,
         "browser_seal": _browser_seal(conn, project, account, actions),
         "questions": views.questions_view(conn, project, account),
         "award": _last_payload(timeline, "AwardNoticeIssued"),
@@ -732,6 +733,13 @@ def _opening_record(record: dict[str, Any]) -> dict[str, Any]:
         "signature_algorithm": signature.get("algorithm") or "",
         "signed_at": signature.get("signed_at"),
     }
+
+
+def _archive(conn: Connection, project: dict[str, Any]) -> list[dict[str, Any]]:
+    """The archive checklist (归档清单) for the project's officials."""
+    from ggzy.procedures.archive import checklist
+
+    return checklist(conn, project)
 
 
 def _with_help(action: dict[str, Any]) -> dict[str, Any]:
