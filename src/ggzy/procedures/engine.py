@@ -594,8 +594,12 @@ def _register_project(ctx: Context) -> Outcome:
     attrs = {
         k: v
         for k, v in d.items()
-        if k not in ("center", "title", "tenderee", "estimated_price", "code")
+        if k not in ("center", "title", "tenderee", "estimated_price", "code", "follows")
     }
+    if d.get("follows"):  # a re-tender or a change of method after a failure
+        from ggzy.procedures.followup import follow_up
+
+        attrs |= follow_up(ctx, d["follows"], tenderee or "")
     payload = {
         "center": center["code"],
         "method": ctx.procedure.code,

@@ -62,6 +62,52 @@ def register_action(
                 help_zh="依法需要审批、核准的项目须提交（招标投标法实施条例 第7条）",
             ),
             Field("description", "项目概况", "description", "longtext", required=False),
+            Field(
+                "follows",
+                "重新组织的原项目（流标/废标项目的统一交易标识码）",
+                "the failed project this one follows (deal code)",
+                required=False,
+                max_len=18,
+            ),
+        ),
+    )
+
+
+def failure_actions(failed: str, change_to: tuple[str, ...] = ()) -> tuple[Action, ...]:
+    """After a failure: ask the supervising department to change the method (and its answer).
+
+    change_to: the methods the law allows next; re-tendering under the same method needs no
+    action here, only a new registration that `follows` the failed project.
+    """
+    if not change_to:
+        return ()
+    return (
+        Action(
+            "request_method_change",
+            "申请变更采购（招标）方式",
+            "ask to change the method",
+            roles=TENDERER,
+            stages=frozenset({failed}),
+            event="MethodChangeRequested",
+            effect="request_method_change",
+            params={"to": change_to},
+            fields=(
+                Field("method", "拟采用的方式（方式代码）", "method code", max_len=64),
+                Field("reason", "理由", "reason", "longtext", max_len=5000),
+            ),
+        ),
+        Action(
+            "decide_method_change",
+            "审批变更方式申请",
+            "decide on the change of method",
+            roles=REGULATOR,
+            stages=frozenset({failed}),
+            event="MethodChangeDecided",
+            effect="decide_method_change",
+            fields=(
+                Field("approved", "批准", "approved", "bool"),
+                Field("opinion", "审批意见", "opinion", "longtext", required=False),
+            ),
         ),
     )
 

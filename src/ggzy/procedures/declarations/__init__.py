@@ -15,6 +15,7 @@ import ggzy.bidding.handlers
 import ggzy.bidding.sealed
 import ggzy.evaluation.handlers
 import ggzy.procedures.award
+import ggzy.procedures.followup
 import ggzy.procedures.lifecycle
 import ggzy.procedures.signing  # noqa: F401
 from ggzy.procedures.declaration import Procedure

@@ -246,6 +246,15 @@ def _challenge_actions(
     )
 
 
+# 政府采购法 arts. 30–31, 36–37: after a failed tender, with approval, the purchase may go on
+# by competitive negotiation, competitive consultation, request for quotation or single source.
+AFTER_FAILED_TENDER = (
+    "procurement.competitive_negotiation",
+    "procurement.competitive_consultation",
+    "procurement.inquiry",
+    "procurement.single_source",
+)
+
 GP_ACTIVE = frozenset(
     {
         "registered",
@@ -367,6 +376,7 @@ GP_OPEN_TENDERING = Procedure(
         _publish_contract("contracted"),
         *_challenge_actions(CHALLENGES, GP_ACTIVE),
         *std.supervision_actions(GP_ACTIVE, "terminated"),
+        *std.failure_actions("failed", AFTER_FAILED_TENDER),
     ),
     schedule=(
         Milestone("announced_at", "发布采购公告", "tender announcement published", stage="bidding"),
