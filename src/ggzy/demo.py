@@ -401,6 +401,9 @@ def seed_demo(
         from ggzy.demo_transfer import schedule_transfers
 
         schedule_transfers(seeder)  # a land listing (live auction, deal) and a mining listing
+        from ggzy.demo_procurement import schedule_procurement
+
+        schedule_procurement(seeder)  # open tender, failed tender + negotiation, single source
         seeder.run()
         clock.set(max(present_clock.now(), clock.now()))
         revoke_demo_certificate(platform, pki, seeder.accounts, seeder.say)

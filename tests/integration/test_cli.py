@@ -43,7 +43,7 @@ def demo_node(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str],
     result = ggzy(env, "demo", "--no-serve")
     assert result.returncode == 0, result.stderr
     assert "demo12345" in result.stdout and "staff.wuhan" in result.stdout
-    assert "awarded 2" in result.stdout and "bidding 2" in result.stdout
+    assert "awarded 2" in result.stdout and "bidding 3" in result.stdout
     return env, data_dir / "ggzy.db"
 
 

@@ -105,9 +105,10 @@ def project_events(platform: Platform, code: str, type_: str) -> list:
     return [e for e in all_events(platform) if e.subject_id == code and e.type == type_]
 
 
-def projects_in(platform: Platform, stage: str) -> list[dict]:
+def projects_in(platform: Platform, stage: str, method: str | None = None) -> list[dict]:
     with platform.read() as conn:
-        return list_projects(conn, stage=stage)
+        found = list_projects(conn, stage=stage)
+    return [p for p in found if method is None or p["method"] == method]
 
 
 # ---------------------------------------------------------------- the network
@@ -162,7 +163,7 @@ def test_every_demo_account_signs_in_with_the_documented_password(seeded: Seeded
 def test_every_stage_is_on_show_at_the_present(seeded: Seeded) -> None:
     counts = seeded.summary.stage_counts()
     assert counts.get("awarded", 0) >= 2
-    assert counts.get("failed", 0) == 1
+    assert counts.get("failed", 0) == 2  # a construction tender, a procurement tender
     assert counts.get("publicized", 0) + counts.get("evaluated", 0) >= 1
     assert counts.get("bidding", 0) >= 2
     for project in projects_in(seeded.platform, "bidding"):
@@ -208,7 +209,10 @@ def test_the_full_tenders_show_questions_resubmissions_withdrawals_and_decryptio
 ) -> None:
     platform = seeded.platform
     undecrypted = 0
-    for project in projects_in(platform, "awarded") + projects_in(platform, "publicized"):
+    construction = "construction.open_tendering"
+    for project in projects_in(platform, "awarded", construction) + projects_in(
+        platform, "publicized", construction
+    ):
         code = project["code"]
         assert 3 <= len(project_events(platform, code, "TenderDocumentsObtained")) <= 5
         assert len(project_events(platform, code, "QuestionAsked")) == 1
@@ -235,7 +239,7 @@ def test_the_full_tenders_show_questions_resubmissions_withdrawals_and_decryptio
 
 
 def test_the_failed_tender_had_only_two_bids(seeded: Seeded) -> None:
-    (failed,) = projects_in(seeded.platform, "failed")
+    (failed,) = projects_in(seeded.platform, "failed", "construction.open_tendering")
     (event,) = project_events(seeded.platform, failed["code"], "TenderFailed")
     assert event.payload["reason"] == "too-few-bids" and event.payload["bids"] == 2
 
@@ -243,7 +247,7 @@ def test_the_failed_tender_had_only_two_bids(seeded: Seeded) -> None:
 def test_the_tender_documents_are_real_stored_files(seeded: Seeded) -> None:
     platform = seeded.platform
     announcements = [e for e in all_events(platform) if e.type == "AnnouncementPublished"]
-    assert len(announcements) == 6
+    assert len(announcements) == 8  # six construction tenders, two procurement tenders
     for ev in announcements:
         (sha,) = ev.documents
         text = platform.documents.read(sha).decode("utf-8")
@@ -291,10 +295,11 @@ def test_seeding_twice_changes_nothing_and_a_visitor_can_bid_right_away(
     assert first.created and first.password == DEMO_PASSWORD
     assert first.stage_counts() == {
         "awarded": 2,
-        "bidding": 2,
-        "failed": 1,
-        "publicized": 1,
-        "published": 2,
+        "bidding": 3,  # two construction tenders and a procurement open tender
+        "failed": 2,  # a construction tender and a procurement tender without bids
+        "publicized": 2,  # construction candidates and a single-source supplier
+        "published": 2,  # the land and the mining result
+        "registered": 1,  # the negotiation following the failed procurement tender
     }
 
     second = seed_demo(platform, quiet=True)
@@ -348,3 +353,22 @@ def test_seeding_twice_changes_nothing_and_a_visitor_can_bid_right_away(
             assert get_project(conn, code)["stage"] == "bidding"
         payloads = [json.loads(r.payload) for r in conn.execute(select(events.c.payload))]
     assert all("password" not in json.dumps(p) for p in payloads)
+
+
+def test_the_failed_procurement_tender_is_followed_by_an_approved_negotiation(
+    seeded: Seeded,
+) -> None:
+    (failed,) = projects_in(seeded.platform, "failed", "procurement.open_tendering")
+    assert failed["data"]["method_change"]["approved"] is True
+    follow = failed["data"]["followed_by"]
+    (negotiation,) = projects_in(
+        seeded.platform, "registered", "procurement.competitive_negotiation"
+    )
+    assert negotiation["code"] == follow and negotiation["data"]["follows"] == failed["code"]
+
+
+def test_a_procurement_tender_and_a_single_source_are_live_at_the_present(seeded: Seeded) -> None:
+    (open_tender,) = projects_in(seeded.platform, "bidding", "procurement.open_tendering")
+    assert open_tender["data"]["plan_approved_at"] < open_tender["data"]["announced_at"]
+    (single,) = projects_in(seeded.platform, "publicized", "procurement.single_source")
+    assert datetime.fromisoformat(single["data"]["publicity_end"]) > seeded.present
