@@ -18,6 +18,7 @@ from ggzy.core.documents import document_info
 from ggzy.core.errors import DomainError, forbidden
 from ggzy.core.events import RecordedEvent, event_type
 from ggzy.core.projections import projector
+from ggzy.procedures import rules
 from ggzy.procedures.engine import Context, Outcome, effect, project_changed
 from ggzy.procedures.tables import document_holders, questions
 
@@ -69,8 +70,9 @@ def _publish(ctx: Context) -> Outcome:
             field="doc_sale_end",
         )
     bond = d.get("bid_bond")
-    cap = ctx.rule("bid_bond_max_percent")
-    if bond is not None and bond * 100 > ctx.project["estimated_price"] * cap.value:  # type: ignore[index]
+    capped = "bid_bond_max_percent" in rules.keys_for(ctx.procedure.code)
+    cap = ctx.rule("bid_bond_max_percent") if capped else None
+    if cap and bond is not None and bond * 100 > ctx.project["estimated_price"] * cap.value:  # type: ignore[index]
         raise DomainError(
             "bond-too-high",
             f"投标保证金不得超过项目估算价（预算）的 {cap.value}%（{cap.source}）",

@@ -10,7 +10,7 @@ center_staff the host (主持人), system the platform (which performs the timed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ggzy.transfer.applications
 import ggzy.transfer.listing
@@ -441,6 +441,117 @@ def auction_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
                 "竞价结束，确定是否成交",
                 "auction ends: deal or no deal",
                 (Step("auction_start"),),
+                stage="deal",
+            ),
+            *_result_milestones(domain.result_rule),
+        ),
+    )
+
+
+def tender_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Procedure:
+    """A tender (招标出让): sealed bids opened remotely, the highest valid price wins."""
+    import ggzy.transfer.tender  # noqa: F401  (its effects)
+    from ggzy.procedures import library as std
+
+    bidding = frozenset({"bidding"})
+    decrypting, opened = "decrypting", "opened"
+    standard = {a.name: a for a in std.bidding_actions("bidding", withdrawal=True)}
+    return Procedure(
+        code=code,
+        zh=zh,
+        en=en,
+        domain=domain.name,
+        deal_category=domain.deal_category,
+        basis=domain.basis,
+        stages=(
+            REGISTERED,
+            Stage("bidding", "招标出让公告已发布（投标中）", "announced, bids being received"),
+            Stage(decrypting, "开标解密中", "opened, bids being decrypted"),
+            Stage(opened, "已开标（唱标完成）", "bids opened and read out"),
+            DEAL,
+            PUBLISHED,
+            FAILED,
+        ),
+        actions=(
+            register(domain.object_fields, domain.object_zh),
+            set_reserve(),
+            replace(
+                std.announcement_action(
+                    "registered",
+                    "bidding",
+                    "发布招标出让公告",
+                    "publish the tender announcement",
+                    periods=(
+                        MinPeriod(
+                            "announcement_min_days", "field:doc_sale_start", "field:bid_deadline"
+                        ),
+                    ),
+                ),
+                effect="announce_transfer_tender",
+            ),
+            standard["obtain_documents"],
+            Action(
+                "apply",
+                "提交竞买申请",
+                "apply to bid",
+                roles=BIDDER,
+                stages=bidding,
+                event="TransferApplicationSubmitted",
+                effect="apply_to_bid",
+                before="project:bid_deadline",
+                public=False,
+            ),
+            Action(
+                "confirm_deposit",
+                "确认投标（竞买）保证金到账",
+                "confirm a bid deposit",
+                roles=OFFICIALS,
+                stages=bidding,
+                event="DepositConfirmed",
+                effect="confirm_deposit",
+                before="project:bid_deadline",
+                public=False,
+                fields=(
+                    Field("bidder", "投标人统一社会信用代码", "bidder credit code", "entity"),
+                    Field("amount", "到账金额（元）", "amount received (yuan)", "money"),
+                    Field("reference", "银行流水号", "bank reference", required=False, max_len=64),
+                ),
+            ),
+            standard["ask_question"],
+            standard["clarify"],
+            replace(standard["submit_bid"], effect="submit_sealed_bid_with_deposit"),
+            standard["withdraw_bid"],
+            *std.opening_actions("bidding", decrypting, opened, "failed"),
+            Action(
+                "evaluate",
+                "评标定标（价高者得，不低于底价）",
+                "award to the highest valid bid (not below the reserve)",
+                roles=OFFICIALS,
+                stages=frozenset({opened}),
+                event="TransferDealt",
+                effect="evaluate_highest_price",
+                outcomes={"deal": "deal", "failed": "failed"},
+                at="closed_at",
+            ),
+            _publish_result(domain.result_rule),
+        ),
+        schedule=(
+            Milestone("announced_at", "发布招标出让公告", "announcement", stage="bidding"),
+            Milestone(
+                "doc_sale_start", "开始发售招标文件", "documents on sale", (Step("announced_at"),)
+            ),
+            Milestone(
+                "bid_deadline",
+                "投标截止暨开标",
+                "bid deadline and opening",
+                (Step("doc_sale_start", "announcement_min_days"),),
+                stage=decrypting,
+            ),
+            Milestone(
+                "closed_at",
+                "评标定标（确定是否成交）",
+                "deal or no deal",
+                (Step("bid_deadline"),),
                 stage="deal",
             ),
             *_result_milestones(domain.result_rule),

@@ -144,4 +144,41 @@ MINING_RULES = (
     ),
 )
 
-add_rules(*LAND_RULES, *MINING_RULES)
+# Transfer by tender (招标出让): the sealed bids of the e-bidding rules, opened remotely.
+TENDER_RULES = (
+    Rule(
+        "min_bids",
+        3,
+        "count",
+        "投标人少于该数的，不得开标，重新招标",
+        "fewer bids than this: no opening, tender again",
+        "招标拍卖挂牌出让国有建设用地使用权规定（国土资源部令第39号）（投标人不足三人的应当重新招标）",
+        "G",
+        "land.tender",
+    ),
+    Rule(
+        "min_bids",
+        3,
+        "count",
+        "投标人少于该数的，不得开标（默认值，待确认）",
+        "fewer bids than this: no opening (a default, to be confirmed)",
+        MINING_SOURCE,
+        "U",
+        "mining.tender",
+    ),
+    *(
+        Rule(
+            "decrypt_window_minutes",
+            30,
+            "minutes",
+            "开标后投标人远程解密时限",
+            "time bidders have to decrypt their bids after opening",
+            "电子招标投标办法；各地不见面开标规则（常见 30 分钟）",
+            "G",
+            prefix,
+        )
+        for prefix in ("land.tender", "mining.tender")
+    ),
+)
+
+add_rules(*LAND_RULES, *MINING_RULES, *TENDER_RULES)

@@ -1,19 +1,24 @@
-"""国有建设用地使用权出让: state-owned construction land, by listing (挂牌) and auction (拍卖).
+"""国有建设用地使用权出让: state-owned construction land, by listing (挂牌), auction (拍卖)
+and tender (招标).
 
 招标拍卖挂牌出让国有建设用地使用权规定 (国土资源部令第39号, 2007); rules.md §1.3. The periods
 are rule-table keys under ``land.`` (ggzy.transfer.rules), so a province or center can change
 them (e.g. a listing of 10 working days) without touching this file. The shared shape of the
 two methods is in ggzy.transfer.declare.
 
-The land tender (招标出让) is not declared: it would need the sealed-bid effects of
-construction tendering to check deposits instead of document holders and to drop the
-construction bond cap, which this change does not touch.
+The tender (招标出让) takes sealed bids like construction tendering and awards the highest
+valid price not below the reserve (ggzy.transfer.tender).
 """
 
 from __future__ import annotations
 
 from ggzy.procedures.declaration import Field
-from ggzy.transfer.declare import TransferDomain, auction_procedure, listing_procedure
+from ggzy.transfer.declare import (
+    TransferDomain,
+    auction_procedure,
+    listing_procedure,
+    tender_procedure,
+)
 
 BASIS = "招标拍卖挂牌出让国有建设用地使用权规定（国土资源部令第39号）"
 PARCEL = (
@@ -45,4 +50,10 @@ LAND_AUCTION = auction_procedure(
     en="Auction of state-owned construction land use rights",
     domain=LAND,
 )
-PROCEDURES = (LAND_LISTING, LAND_AUCTION)
+LAND_TENDER = tender_procedure(
+    code="land.tender",
+    zh="国有建设用地使用权招标出让",
+    en="Tender of state-owned construction land use rights",
+    domain=LAND,
+)
+PROCEDURES = (LAND_LISTING, LAND_AUCTION, LAND_TENDER)

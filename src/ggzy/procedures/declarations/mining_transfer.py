@@ -11,7 +11,12 @@ notice has none here.
 from __future__ import annotations
 
 from ggzy.procedures.declaration import Field
-from ggzy.transfer.declare import TransferDomain, auction_procedure, listing_procedure
+from ggzy.transfer.declare import (
+    TransferDomain,
+    auction_procedure,
+    listing_procedure,
+    tender_procedure,
+)
 
 BASIS = "矿产资源法（2024）第17条、第19条；矿业权交易规则（2017）"
 RIGHT = (
@@ -42,4 +47,10 @@ MINING_AUCTION = auction_procedure(
     en="Auction of mining rights",
     domain=MINING,
 )
-PROCEDURES = (MINING_LISTING, MINING_AUCTION)
+MINING_TENDER = tender_procedure(
+    code="mining.tender",
+    zh="矿业权招标出让",
+    en="Tender of mining rights",
+    domain=MINING,
+)
+PROCEDURES = (MINING_LISTING, MINING_AUCTION, MINING_TENDER)
