@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -678,3 +678,41 @@ def test_procurement_schedule_counts_working_days_over_the_spring_festival(calen
     # 02-26, 02-27, 02-28 (make-up Saturday), 03-02, 03-03
     assert got["doc_sale_end"] == date(2026, 3, 3)
     assert got["bid_deadline"] == date(2026, 3, 17)  # 02-25 + 20 days, a Tuesday
+
+
+def test_an_objection_to_the_pq_documents_suspends_until_answered(platform, clock, net) -> None:
+    code = register(platform, net, PQ)
+    act(platform, net.tenderee, code, "publish_pq_notice", pq_notice(platform))
+    deadline = datetime.fromisoformat(data(platform, code)["pq_deadline"])
+    objector = net.bidders[0]
+    act(
+        platform,
+        objector,
+        code,
+        "raise_objection",
+        {"subject": "pq_documents", "text": "资格条件设置了与项目无关的特定业绩"},
+    )
+    refused("project-suspended", apply, platform, net, net.bidders[1], code)
+    clock.advance(days=1)
+    act(platform, net.tenderee, code, "answer_objection", {"objection": 1, "answer": "已修改"})
+    moved = datetime.fromisoformat(data(platform, code)["pq_deadline"])
+    assert moved - deadline == timedelta(days=1)
+    apply(platform, net, net.bidders[1], code)
+
+
+def test_an_objection_to_the_pq_documents_two_days_before_the_deadline_is_late(
+    platform, clock, net
+) -> None:
+    code = register(platform, net, PQ)
+    act(platform, net.tenderee, code, "publish_pq_notice", pq_notice(platform))  # due 03-16
+    clock.advance(days=13)  # Sunday 03-15: the last day was Saturday 03-14 (+2 = 03-16)
+    error = refused(
+        "objection-too-late",
+        act,
+        platform,
+        net.bidders[0],
+        code,
+        "raise_objection",
+        {"subject": "pq_documents", "text": "异议"},
+    )
+    assert error.extra["last_day"] == "2026-03-14"

@@ -229,9 +229,10 @@ def moved_after_suspension(ctx: Context, suspended: dict[str, Any]) -> tuple[int
     assert p is not None
     since = datetime.fromisoformat(suspended["at"])
     days = max(1, math.ceil((ctx.now - since).total_seconds() / 86400))
-    names = [m.name for m in ctx.procedure.schedule] + ["opening_at", "decrypt_until"]
-    moved = {
-        name: new for name in names if (new := _moved(p["data"].get(name), since, days)) is not None
+    moved = {  # every moment of the project still ahead when it stopped: deadlines, closes
+        name: new
+        for name, value in p["data"].items()
+        if (new := _moved(value, since, days)) is not None
     }
     return days, moved
 

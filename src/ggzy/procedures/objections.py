@@ -149,13 +149,8 @@ def _raise(ctx: Context) -> Outcome:
             f"no objection to the {s['en']} in this stage",
             status=409,
         )
-    from ggzy.bidding.handlers import is_holder
-
-    if not is_holder(ctx.conn, p["code"], ctx.account.entity):
-        raise forbidden(
-            "异议（质疑）须由已获取招标（采购）文件的潜在投标人（供应商）提出",
-            "objections come from those who obtained the documents",
-        )
+    if not ctx.account.entity:  # potential bidders or other interested parties (Reg. 22, 54)
+        raise forbidden("异议（质疑）须由市场主体提出", "objections come from an entity")
     _check_window(ctx, s)
     answer_rule = ctx.rule("objection_answer_within_days")
     due = ctx.calendar.period_end(_today(ctx), answer_rule.value, answer_rule.working)

@@ -38,6 +38,15 @@ AUCTION = Stage("auction", "网上竞价中", "live online auction")
 DEAL = Stage("deal", "已成交（待公布结果）", "deal concluded, result to be published")
 PUBLISHED = Stage("published", "出让结果已公布", "result published", final=True)
 FAILED = Stage("failed", "流拍（未成交）", "no deal", final=True)
+TERMINATED = Stage("terminated", "已终止", "terminated", final=True)
+
+
+def _supervision(active: frozenset[str]) -> tuple[Action, ...]:
+    """A regulator suspends, resumes (every moment ahead moves) or terminates the transfer."""
+    from ggzy.procedures import library as std
+
+    return std.supervision_actions(active, "terminated")
+
 
 PRICE = Field("price", "报价（元）", "quote (yuan)", "money")
 
@@ -244,7 +253,7 @@ def listing_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
         domain=domain.name,
         deal_category=domain.deal_category,
         basis=domain.basis,
-        stages=(REGISTERED, ANNOUNCED, LISTING, AUCTION, DEAL, PUBLISHED, FAILED),
+        stages=(REGISTERED, ANNOUNCED, LISTING, AUCTION, DEAL, PUBLISHED, FAILED, TERMINATED),
         actions=(
             register(domain.object_fields, domain.object_zh),
             set_reserve(),
@@ -353,6 +362,7 @@ def listing_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
             ),
             *_live_auction(),
             _publish_result(domain.result_rule),
+            *_supervision(frozenset({"registered", "announced", "bidding", "auction", "deal"})),
         ),
         schedule=(
             Milestone("announced_at", "发布挂牌出让公告", "announcement", stage="announced"),
@@ -390,7 +400,7 @@ def auction_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
         domain=domain.name,
         deal_category=domain.deal_category,
         basis=domain.basis,
-        stages=(REGISTERED, ANNOUNCED, AUCTION, DEAL, PUBLISHED, FAILED),
+        stages=(REGISTERED, ANNOUNCED, AUCTION, DEAL, PUBLISHED, FAILED, TERMINATED),
         actions=(
             register(domain.object_fields, domain.object_zh),
             set_reserve(),
@@ -426,6 +436,7 @@ def auction_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
             ),
             *_live_auction(),
             _publish_result(domain.result_rule),
+            *_supervision(frozenset({"registered", "announced", "auction", "deal"})),
         ),
         schedule=(
             Milestone("announced_at", "发布拍卖出让公告", "announcement", stage="announced"),
@@ -471,6 +482,7 @@ def tender_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pro
             DEAL,
             PUBLISHED,
             FAILED,
+            TERMINATED,
         ),
         actions=(
             register(domain.object_fields, domain.object_zh),
@@ -534,6 +546,7 @@ def tender_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pro
                 at="closed_at",
             ),
             _publish_result(domain.result_rule),
+            *_supervision(frozenset({"registered", "bidding", "decrypting", "opened", "deal"})),
         ),
         schedule=(
             Milestone("announced_at", "发布招标出让公告", "announcement", stage="bidding"),

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import ggzy.bidding.invitation  # noqa: F401  (registers the effects these methods name)
 from ggzy.procedures import library as std
+from ggzy.procedures import objections as obj
 from ggzy.procedures.declaration import (
     Action,
     Field,
@@ -26,6 +27,8 @@ from ggzy.procedures.declaration import (
     Stage,
     Step,
 )
+from ggzy.procedures.declarations.construction_open_tendering import OBJECTIONS
+from ggzy.procedures.declarations.government_procurement import CHALLENGES, COMPLAINT_RULES
 from ggzy.procedures.rules import Rule, add_rules
 
 PREQUALIFIED = "construction.prequalified_tendering"
@@ -518,6 +521,22 @@ def _construction_milestones(after: str, zh: str) -> tuple[Milestone, ...]:
 
 # ---------------------------------------------------------------- construction: prequalification
 
+# 异议 on the prequalification documents at least 2 days before the application deadline
+# (实施条例 art. 22), then as open tendering (documents, opening, candidates).
+PQ_OBJECTIONS = {
+    "pq_documents": obj.subject(
+        "pq_documents",
+        "资格预审文件",
+        "prequalification documents",
+        frozenset({"prequalifying"}),
+        "before",
+        "pq_deadline",
+        "pq_objection_before_deadline_days",
+        suspends=True,
+    ),
+    **OBJECTIONS,
+}
+
 PQ_ACTIVE = frozenset(
     {
         "registered",
@@ -556,6 +575,12 @@ CONSTRUCTION_PREQUALIFIED_TENDERING = Procedure(
             "invite the qualified applicants to bid (tender documents on sale)",
         ),
         *_construction_competition(),
+        *std.objection_actions(PQ_OBJECTIONS),
+        *std.complaint_actions(
+            PQ_ACTIVE | {"contracted"},
+            (*PQ_OBJECTIONS, "other"),
+            {"objection_first": tuple(PQ_OBJECTIONS)},
+        ),
         *std.supervision_actions(PQ_ACTIVE, "terminated"),
     ),
     schedule=(
@@ -629,6 +654,12 @@ CONSTRUCTION_INVITATIONAL_TENDERING = Procedure(
             "send the invitations to bid (tender documents on sale)",
         ),
         *_construction_competition(),
+        *std.objection_actions(OBJECTIONS),
+        *std.complaint_actions(
+            INVITED_ACTIVE | {"contracted"},
+            (*OBJECTIONS, "other"),
+            {"objection_first": tuple(OBJECTIONS)},
+        ),
         *std.supervision_actions(INVITED_ACTIVE, "terminated"),
     ),
     schedule=(
@@ -770,6 +801,8 @@ GP_INVITATIONAL_TENDERING = Procedure(
         _gp_award(),
         *std.contract_actions("awarded", "contracted", "accepted"),
         _gp_publish_contract(),
+        *std.objection_actions(CHALLENGES),
+        *std.complaint_actions(GP_ACTIVE | {"contracted"}, tuple(CHALLENGES), COMPLAINT_RULES),
         *std.supervision_actions(GP_ACTIVE, "terminated"),
     ),
     schedule=(

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import ggzy.procurement.negotiation  # noqa: F401  (registers the effects)
 from ggzy.procedures import library as std
+from ggzy.procedures import objections as obj
 from ggzy.procedures.declaration import (
     Action,
     Field,
@@ -203,6 +204,41 @@ def _stages(word: str, word_en: str) -> tuple[Stage, ...]:
         Stage("terminated", "已终止", "terminated", final=True),
     )
 
+
+# 质疑 and 投诉 (政府采购法 arts. 52–57), as for open tendering: the documents from obtaining
+# them, the process from the first opening, the result from its announcement.
+CHALLENGES = {
+    "documents": obj.subject(
+        "documents",
+        "磋商（谈判）文件",
+        "procurement documents",
+        frozenset({"bidding"}),
+        "within",
+        "holder",
+        "objection_within_days",
+    ),
+    "process": obj.subject(
+        "process",
+        "采购过程",
+        "procurement process",
+        frozenset(
+            {"decrypting", "negotiating", "final_quoting", "final_decrypting", "quoted", "ranked"}
+        ),
+        "within",
+        "responses_opened_at",
+        "objection_within_days",
+    ),
+    "result": obj.subject(
+        "result",
+        "成交结果",
+        "result",
+        frozenset({"concluded", "contracted"}),
+        "within",
+        "awarded_at",
+        "objection_within_days",
+    ),
+}
+COMPLAINTS = {"always_objection_first": True, "complaint_counted_from": "answer_due"}
 
 ACTIVE = frozenset(
     {
@@ -564,6 +600,8 @@ def _after_review() -> tuple[Action, ...]:
             at="contract_published_at",
             fields=(Field("note", "公告说明", "note", "longtext", required=False),),
         ),
+        *std.objection_actions(CHALLENGES),
+        *std.complaint_actions(ACTIVE | {"contracted"}, tuple(CHALLENGES), COMPLAINTS),
         *std.supervision_actions(ACTIVE, "terminated"),
     )
 
