@@ -213,4 +213,6 @@ def test_the_planner_dates_an_auction_out_of_the_spring_festival():
         "auction_start": (date(2026, 2, 24), None),
         "closed_at": (date(2026, 2, 24), None),
         "result_published_at": (date(2026, 2, 24), date(2026, 3, 9)),
+        "awarded_at": (date(2026, 2, 24), None),
+        "contract_signed_at": (date(2026, 2, 24), date(2026, 3, 9)),  # 10 working days [G]
     }

@@ -578,6 +578,8 @@ def test_the_planner_dates_a_listing_across_national_day(calendar):
         "listing_end": date(2026, 10, 19),
         "closed_at": date(2026, 10, 19),
         "result_published_at": date(2026, 10, 19),
+        "awarded_at": date(2026, 10, 19),
+        "contract_signed_at": date(2026, 10, 19),  # at the latest 11-02 (10 working days)
     }
     result = next(
         m

@@ -167,3 +167,36 @@ def test_a_mining_right_is_tendered_the_same_way(platform, clock, parties) -> No
     open_and_decrypt(platform, parties, code)
     assert act(platform, parties.staff, code, "evaluate", {})["stage"] == "deal"
     assert stage(platform, code) == "deal"
+
+
+def test_the_transfer_contract_is_signed_by_both_and_the_land_delivered(platform, clock) -> None:
+    from procurement_factories import procurement_net, signature, stored_document
+
+    net = procurement_net(platform)
+    code = announced(platform, net)
+    qualify(platform, net, code)
+    for bidder, price in zip(net.bidders, ("49500000", "51200000", "50100000"), strict=False):
+        bid(platform, bidder, code, price, obtain=False)
+    clock.advance(days=21, hours=2)
+    open_and_decrypt(platform, net, code)
+    act(platform, net.staff, code, "evaluate", {})
+    act(platform, net.tenderee, code, "publish_result", {"text": "出让结果"})
+    winner = net.bidders[1]
+    contract = stored_document(platform, "国有建设用地使用权出让合同（出让价款 51,200,000 元）")
+    for account in (net.tenderee, winner):
+        result = act(
+            platform,
+            account,
+            code,
+            "sign_contract",
+            {
+                "contract": contract,
+                "amount": "51200000.00",
+                "signature": signature(platform, net, account.username, contract),
+            },
+        )
+    assert result["stage"] == "contracted"
+    act(platform, net.tenderee, code, "record_performance", {"text": "出让价款已全部缴清"})
+    report = stored_document(platform, "交地确认书：宗地已按约定交付", "交地确认书.txt")
+    delivered = {"passed": True, "report": report}
+    assert act(platform, net.tenderee, code, "record_acceptance", delivered)["stage"] == "accepted"

@@ -36,7 +36,11 @@ ANNOUNCED = Stage("announced", "出让公告期（接受竞买申请）", "annou
 LISTING = Stage("bidding", "挂牌中（接受报价）", "listing: quotes being received")
 AUCTION = Stage("auction", "网上竞价中", "live online auction")
 DEAL = Stage("deal", "已成交（待公布结果）", "deal concluded, result to be published")
-PUBLISHED = Stage("published", "出让结果已公布", "result published", final=True)
+PUBLISHED = Stage("published", "出让结果已公布（待签出让合同）", "result published, contract due")
+CONTRACTED = Stage(
+    "contracted", "出让合同已签订（价款缴纳、交付中）", "contract signed, being performed"
+)
+DELIVERED = Stage("accepted", "已交付（完成）", "delivered (closed)", final=True)
 FAILED = Stage("failed", "流拍（未成交）", "no deal", final=True)
 TERMINATED = Stage("terminated", "已终止", "terminated", final=True)
 
@@ -228,6 +232,27 @@ def _publish_result(result_rule: str | None) -> Action:
     )
 
 
+def _contract() -> tuple[Action, ...]:
+    """出让合同: signed by the transferor and the winner with their certificates at the deal
+    price, within the period of the deal confirmation; price payments and delivery recorded."""
+    from ggzy.procedures import library as std
+
+    return std.contract_actions("published", "contracted", "accepted")
+
+
+def _contract_milestones() -> tuple[Milestone, ...]:
+    return (
+        Milestone("awarded_at", "确定竞得人（中标人）", "winner fixed", (Step("closed_at"),)),
+        Milestone(
+            "contract_signed_at",
+            "签订出让合同",
+            "transfer contract signed",
+            (Step("awarded_at"), Step("awarded_at", "contract_within_days", "max")),
+            stage="contracted",
+        ),
+    )
+
+
 def _result_milestones(result_rule: str | None) -> tuple[Milestone, ...]:
     steps: tuple[Step, ...] = (Step("closed_at"),)
     if result_rule:
@@ -253,7 +278,18 @@ def listing_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
         domain=domain.name,
         deal_category=domain.deal_category,
         basis=domain.basis,
-        stages=(REGISTERED, ANNOUNCED, LISTING, AUCTION, DEAL, PUBLISHED, FAILED, TERMINATED),
+        stages=(
+            REGISTERED,
+            ANNOUNCED,
+            LISTING,
+            AUCTION,
+            DEAL,
+            PUBLISHED,
+            CONTRACTED,
+            DELIVERED,
+            FAILED,
+            TERMINATED,
+        ),
         actions=(
             register(domain.object_fields, domain.object_zh),
             set_reserve(),
@@ -362,6 +398,7 @@ def listing_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
             ),
             *_live_auction(),
             _publish_result(domain.result_rule),
+            *_contract(),
             *_supervision(frozenset({"registered", "announced", "bidding", "auction", "deal"})),
         ),
         schedule=(
@@ -387,6 +424,7 @@ def listing_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
                 stage="deal",
             ),
             *_result_milestones(domain.result_rule),
+            *_contract_milestones(),
         ),
     )
 
@@ -400,7 +438,17 @@ def auction_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
         domain=domain.name,
         deal_category=domain.deal_category,
         basis=domain.basis,
-        stages=(REGISTERED, ANNOUNCED, AUCTION, DEAL, PUBLISHED, FAILED, TERMINATED),
+        stages=(
+            REGISTERED,
+            ANNOUNCED,
+            AUCTION,
+            DEAL,
+            PUBLISHED,
+            CONTRACTED,
+            DELIVERED,
+            FAILED,
+            TERMINATED,
+        ),
         actions=(
             register(domain.object_fields, domain.object_zh),
             set_reserve(),
@@ -436,6 +484,7 @@ def auction_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
             ),
             *_live_auction(),
             _publish_result(domain.result_rule),
+            *_contract(),
             *_supervision(frozenset({"registered", "announced", "auction", "deal"})),
         ),
         schedule=(
@@ -455,6 +504,7 @@ def auction_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pr
                 stage="deal",
             ),
             *_result_milestones(domain.result_rule),
+            *_contract_milestones(),
         ),
     )
 
@@ -481,6 +531,8 @@ def tender_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pro
             Stage(opened, "已开标（唱标完成）", "bids opened and read out"),
             DEAL,
             PUBLISHED,
+            CONTRACTED,
+            DELIVERED,
             FAILED,
             TERMINATED,
         ),
@@ -546,6 +598,7 @@ def tender_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pro
                 at="closed_at",
             ),
             _publish_result(domain.result_rule),
+            *_contract(),
             *_supervision(frozenset({"registered", "bidding", "decrypting", "opened", "deal"})),
         ),
         schedule=(
@@ -568,5 +621,6 @@ def tender_procedure(code: str, zh: str, en: str, domain: TransferDomain) -> Pro
                 stage="deal",
             ),
             *_result_milestones(domain.result_rule),
+            *_contract_milestones(),
         ),
     )

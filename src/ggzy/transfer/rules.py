@@ -181,4 +181,19 @@ TENDER_RULES = (
     ),
 )
 
-add_rules(*LAND_RULES, *MINING_RULES, *TENDER_RULES)
+CONTRACT_RULES = tuple(
+    Rule(
+        "contract_within_days",
+        10,
+        "working_days",
+        "成交后竞得人与出让人签订出让合同不得迟于（以成交确认书约定为准）",
+        "the transfer contract is signed within this long of the deal (as the deal "
+        "confirmation sets)",
+        "招标拍卖挂牌出让国有建设用地使用权规定（国土资源部令第39号）；期限为地方常见做法",
+        "G",
+        prefix,
+    )
+    for prefix in (LAND, MINING)
+)
+
+add_rules(*LAND_RULES, *MINING_RULES, *TENDER_RULES, *CONTRACT_RULES)
