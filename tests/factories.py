@@ -186,7 +186,10 @@ def seal(
         sign_cert=keys["sign"].der,
         encrypt_cert=keys["encrypt"].der,
         opening_public_pem=opening["public_pem"] if opening else None,
-        declared={"tool": "ggzy-test-bid-tool/1", "machine": f"M-{bidder.username}"},
+        declared=kw.get(
+            "declared", {"tool": "ggzy-test-bid-tool/1", "machine": f"M-{bidder.username}"}
+        ),
+        attachments=kw.get("attachments", ()),
         now=platform.clock.now(),
     )
     sha, size = platform.documents.write([sealed.envelope])

@@ -39,10 +39,15 @@ class Platform:
     extras: dict[str, object] = field(default_factory=dict)
 
     @contextmanager
-    def command(self, actor: str, center: str | None = None) -> Iterator[UnitOfWork]:
-        """A write transaction: events appended inside commit together with a signed head."""
+    def command(
+        self, actor: str, center: str | None = None, origin: dict[str, str] | None = None
+    ) -> Iterator[UnitOfWork]:
+        """A write transaction: events appended inside commit together with a signed head.
+
+        origin: where the request came from ({"ip", "user_agent"}), for the evidence effects keep.
+        """
         with self.engine.begin() as conn:
-            uow = UnitOfWork(self, conn, actor, center)
+            uow = UnitOfWork(self, conn, actor, center, origin)
             yield uow
             uow.finish()
         for callback in uow.after_commit:

@@ -212,6 +212,7 @@ def _submit_sealed(ctx: Context) -> Outcome:
         "declared": header.declared,
         "signature": verified.to_dict(),
         "replaces": previous["seq"] if previous else None,
+        "origin": ctx.uow.origin,  # submitting IP and user agent (collusion evidence)
     }
     receipt = {
         "sealed_sha256": sealed,
@@ -324,6 +325,12 @@ def decrypt_and_read(
         with store.path(bid["sealed_sha256"]).open("rb") as src, tmp.open("wb") as dst:
             unseal_stream(src, dst, content_key)
         package = read_bid_package(tmp)
+        from ggzy.bidding.evidence import package_metadata
+
+        ctx.emit(  # confidential: the document metadata, for collusion screening
+            "BidEvidenceRecorded",
+            {"bidder": bid["bidder"], "bid": bid["seq"], "documents": package_metadata(tmp)},
+        )
         letter = package.letter
         problems = []
         if letter.get("project") != p["code"] or letter.get("bidder") != bid["bidder"]:

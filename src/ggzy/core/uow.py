@@ -30,9 +30,15 @@ class UnitOfWork:
     """The transaction of one command: read state, append events, sign the new tree head."""
 
     def __init__(
-        self, platform: Platform, conn: Connection, actor: str, center: str | None
+        self,
+        platform: Platform,
+        conn: Connection,
+        actor: str,
+        center: str | None,
+        origin: dict[str, str] | None = None,
     ) -> None:
         self.platform = platform
+        self.origin: dict[str, str] = dict(origin or {})  # where the command came from (IP, …)
         self.conn = conn
         self.actor = actor
         self.center = center

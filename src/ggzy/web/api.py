@@ -341,6 +341,31 @@ def project_archive(code: str, request: Request, account: Caller) -> dict[str, A
     return {"project": p["code"], "method": p["method"], "items": items, "missing": missing}
 
 
+@router.get(
+    "/projects/{code}/evidence",
+    tags=["projects"],
+    summary="围标串标线索：投标留存证据及相同特征 / collusion-screening evidence",
+)
+def project_evidence(code: str, request: Request, account: Caller) -> dict[str, Any]:
+    """Per bidder what was kept at submission and opening, and the values bidders share.
+
+    For regulators; the tenderee's side sees it only after the opening (who bid is secret
+    until then, 招标投标法 art. 22).
+    """
+    from ggzy.bidding.evidence import screening
+
+    with platform_of(request).read() as conn:
+        p = get_project(conn, code)
+        opened = p["data"].get("opened_at") is not None
+        allowed = account.has_role("regulator") or (opened and views.is_official(account, p, conn))
+        if not allowed:
+            raise forbidden(
+                "投标留存证据仅限监督部门查看（开标后招标人、代理机构和交易中心亦可查看）",
+                "collusion evidence is for regulators (and the project's officials after opening)",
+            )
+        return screening(conn, p["code"])
+
+
 @router.get("/projects/{code}/questions", tags=["projects"], summary="疑问 / questions")
 def project_questions(code: str, request: Request, account: Caller) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:

@@ -52,6 +52,14 @@ def require_account(request: Request) -> Account:
     return account
 
 
+def request_origin(request: Request) -> dict[str, str]:
+    """Where a command comes from: the client's IP and user agent (collusion evidence)."""
+    return {
+        "ip": client_ip(request),
+        "user_agent": request.headers.get("user-agent", "")[:300],
+    }
+
+
 def client_ip(request: Request) -> str:
     """The caller's address as seen by this server."""
     return request.client.host if request.client else ""

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ggzy.core.errors import DomainError
 from ggzy.core.tables import idempotency_keys
 from ggzy.core.uow import UnitOfWork
-from ggzy.web.auth import platform_of
+from ggzy.web.auth import platform_of, request_origin
 
 MAX_KEY = 200
 
@@ -51,7 +51,7 @@ def run_command(
             f"Idempotency-Key 长度须为 1–{MAX_KEY}",
             f"Idempotency-Key must be 1-{MAX_KEY} characters",
         )
-    with platform.command(actor, center) as uow:
+    with platform.command(actor, center, request_origin(request)) as uow:
         if key is not None:
             row = uow.conn.execute(
                 select(idempotency_keys).where(

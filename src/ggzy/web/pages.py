@@ -53,7 +53,13 @@ from ggzy.procedures.engine import get_procedure, get_project, list_projects, pe
 from ggzy.registry import handlers as registry
 from ggzy.registry.handlers import SESSION_TTL, Account
 from ggzy.web import api
-from ggzy.web.auth import SESSION_COOKIE, client_ip, optional_account, platform_of
+from ggzy.web.auth import (
+    SESSION_COOKIE,
+    client_ip,
+    optional_account,
+    platform_of,
+    request_origin,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -828,7 +834,7 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
         if declared is None or declared.creates:
             raise not_found(f"操作 {action}", f"action {action}")
         raw, uploads = _form_inputs(platform, form, declared.fields)
-        with platform.command(account.actor, project["center"]) as uow:
+        with platform.command(account.actor, project["center"], request_origin(request)) as uow:
             raw.update(_register_uploads(uow, uploads))
             result = perform(uow, account, project["code"], action, raw)
     except DomainError as exc:
