@@ -132,6 +132,29 @@ def schedule_procurement(seeder: _Seeder) -> None:
     seeder.at(_at(announce_day, "09:20"), open_buy.plan_and_approve)
     seeder.at(_at(announce_day, "10:00"), open_buy.announce)
 
+    def challenge() -> None:  # 质疑 within 7 working days of obtaining the documents
+        open_buy.act("bidder3", "obtain_documents", {})
+        raised = open_buy.act(
+            "bidder3",
+            "raise_objection",
+            {
+                "subject": "documents",
+                "text": "技术参数第3.2条要求“86英寸触控一体机须为某品牌”，指向特定品牌，请予修改。",
+            },
+        )
+        open_buy.say("供应商对采购文件提出质疑", "a supplier challenges the documents")
+        open_buy.act(
+            PURCHASER,
+            "answer_objection",
+            {
+                "objection": raised["objection"],
+                "answer": "经核实，已删除品牌表述，改为“性能不低于”的参数要求，详见更正公告。",
+            },
+        )
+        open_buy.say("采购人答复质疑（7个工作日内）", "the purchaser answers the challenge")
+
+    seeder.at(_at(announce_day, "15:00"), challenge)
+
     # (2) fails without bids, then a competitive negotiation follows with approval
     failed = _Buyer(seeder, "武汉市江岸区政务云运维服务采购（演示）", "1200000.00")
     deadline = _at(deadline_day(seeder, first), "09:30")

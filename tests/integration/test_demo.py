@@ -370,5 +370,6 @@ def test_the_failed_procurement_tender_is_followed_by_an_approved_negotiation(
 def test_a_procurement_tender_and_a_single_source_are_live_at_the_present(seeded: Seeded) -> None:
     (open_tender,) = projects_in(seeded.platform, "bidding", "procurement.open_tendering")
     assert open_tender["data"]["plan_approved_at"] < open_tender["data"]["announced_at"]
+    assert list(open_tender["data"]["objection_answers"]) == ["1"]  # a challenge, answered
     (single,) = projects_in(seeded.platform, "publicized", "procurement.single_source")
     assert datetime.fromisoformat(single["data"]["publicity_end"]) > seeded.present
