@@ -302,6 +302,13 @@ def _start_opening(ctx: Context) -> Outcome:
     )
 
 
+def _bond(ctx: Context, bidder: str) -> dict[str, Any]:
+    from ggzy.bidding.bonds import bond_status
+
+    assert ctx.project is not None
+    return bond_status(ctx.conn, ctx.project, bidder)
+
+
 def _name(conn: Connection, code: str) -> str:
     entity = find_entity(conn, code)
     return entity["name"] if entity else code
@@ -381,6 +388,7 @@ def decrypt_and_read(
         "valid": not problems,
         "problems": problems,
         "decrypted_by": by,
+        "bond": _bond(ctx, bid["bidder"]),  # read out with the bid (唱标: 保证金情况)
         "submitted_at": bid["submitted_at"].isoformat(),
     }
 

@@ -658,3 +658,76 @@ def complaint_actions(
             ),
         ),
     )
+
+
+def bond_actions(bidding: str, refund_stages: frozenset[str]) -> tuple[Action, ...]:
+    """Bid bonds: cash received on the project's sub-account, an electronic guarantee lodged,
+    and the refund after the contract (ggzy.bidding.bonds)."""
+    return (
+        Action(
+            "record_bond_payment",
+            "登记投标保证金到账（保证金子账号）",
+            "record a bid bond received on the project's sub-account",
+            roles=frozenset({"center_staff"}),
+            stages=frozenset({bidding}),
+            event="BondPaid",
+            effect="record_bond_payment",
+            before="project:bid_deadline",
+            public=False,
+            fields=(
+                Field("bidder", "投标人统一社会信用代码", "bidder credit code", "entity"),
+                Field("amount", "到账金额（元）", "amount received (yuan)", "money"),
+                Field(
+                    "payer_name",
+                    "付款户名（须为投标人基本账户）",
+                    "payer account name",
+                    max_len=200,
+                ),
+                Field("reference", "银行流水号", "bank reference", max_len=64),
+            ),
+        ),
+        Action(
+            "lodge_guarantee",
+            "提交电子保函",
+            "lodge an electronic guarantee",
+            roles=frozenset({"bidder"}),
+            stages=frozenset({bidding}),
+            event="GuaranteeLodged",
+            effect="lodge_guarantee",
+            before="project:bid_deadline",
+            public=False,
+            fields=(
+                Field(
+                    "guarantee",
+                    "电子保函（JSON，SHA-256）",
+                    "guarantee letter (SHA-256)",
+                    "document",
+                ),
+                Field(
+                    "signature",
+                    "出具机构对保函的签章（CMS，Base64）",
+                    "the institution's signature over the letter (base64 CMS)",
+                    "longtext",
+                    max_len=100_000,
+                ),
+            ),
+        ),
+        Action(
+            "refund_bonds",
+            "退还投标保证金（含同期存款利息）",
+            "refund the bid bonds (with interest)",
+            roles=frozenset({"center_staff"}),
+            stages=refund_stages,
+            event="BondsRefunded",
+            effect="refund_bonds",
+            fields=(
+                Field(
+                    "interest_rate_bp",
+                    "银行同期活期存款年利率（基点）",
+                    "bank demand-deposit rate (basis points a year)",
+                    "int",
+                    required=False,
+                ),
+            ),
+        ),
+    )

@@ -31,6 +31,7 @@ ENTITY_KINDS: dict[str, tuple[str, str]] = {
     "bidder": ("投标人/供应商", "bidder / supplier"),
     "tenderee": ("招标人/采购人", "tenderee / purchaser"),
     "agency": ("招标代理机构", "tendering agency"),
+    "guarantor": ("金融机构（电子保函出具人）", "financial institution (guarantee issuer)"),
 }
 ACCOUNT_ROLES: dict[str, tuple[str, str]] = {
     "entity_admin": ("主体管理员", "entity administrator"),

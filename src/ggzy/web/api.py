@@ -366,6 +366,22 @@ def project_evidence(code: str, request: Request, account: Caller) -> dict[str, 
         return screening(conn, p["code"])
 
 
+@router.get(
+    "/guarantees/{code}",
+    tags=["projects"],
+    summary="电子保函验真 / verify an electronic guarantee by its code",
+)
+def guarantee(code: str, request: Request) -> dict[str, Any]:
+    """Whether a guarantee with this code was lodged, for which project, by which institution."""
+    from ggzy.bidding.bonds import verify_guarantee
+
+    with platform_of(request).read() as conn:
+        found = verify_guarantee(conn, code.strip()[:64])
+    if not found["found"]:
+        raise not_found(f"编号为 {code} 的电子保函", f"guarantee {code}")
+    return found
+
+
 @router.get("/projects/{code}/questions", tags=["projects"], summary="疑问 / questions")
 def project_questions(code: str, request: Request, account: Caller) -> list[dict[str, Any]]:
     with platform_of(request).read() as conn:

@@ -99,6 +99,7 @@ CONSTRUCTION_OPEN_TENDERING = Procedure(
             fields=(Field("report", "书面报告（SHA-256）", "report (SHA-256)", "document"),),
         ),
         *std.contract_actions("awarded", "contracted", "accepted"),
+        *std.bond_actions("bidding", frozenset({"contracted", "accepted", "failed", "terminated"})),
         *std.objection_actions(OBJECTIONS),
         *std.complaint_actions(
             ACTIVE | {"contracted"},

@@ -374,6 +374,7 @@ GP_OPEN_TENDERING = Procedure(
         ),
         *std.contract_actions("awarded", "contracted", "accepted"),
         _publish_contract("contracted"),
+        *std.bond_actions("bidding", frozenset({"contracted", "accepted", "failed", "terminated"})),
         *_challenge_actions(CHALLENGES, GP_ACTIVE),
         *std.supervision_actions(GP_ACTIVE, "terminated"),
         *std.failure_actions("failed", AFTER_FAILED_TENDER),
@@ -413,6 +414,30 @@ GP_OPEN_TENDERING = Procedure(
             stage="evaluated",
         ),
         *_after_award_milestones(),
+    ),
+)
+
+add_rules(
+    Rule(
+        "bond_cash_allowed",
+        0,
+        "count",
+        "投标保证金应当以支票、汇票、本票或者金融机构、担保机构出具的保函等非现金形式提交"
+        "（0 = 不收现金）",
+        "the bond is non-cash: cheque, draft or a guarantee (0 = no cash)",
+        "政府采购法实施条例 第33条",
+        "S",
+        PROCUREMENT,
+    ),
+    Rule(
+        "bond_refund_within_days",
+        5,
+        "working_days",
+        "采购合同签订后退还投标保证金不得迟于",
+        "bid bonds are refunded within this long of the contract",
+        "政府采购法实施条例 第33条",
+        "S",
+        PROCUREMENT,
     ),
 )
 
