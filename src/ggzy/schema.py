@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "ggzy.procedures.calendar_days",
     "ggzy.bidding.tables",
     "ggzy.bidding.sealed",
+    "ggzy.bidding.uploads",
     "ggzy.pki.tables",
     "ggzy.pki.bindings",
     "ggzy.pki.login",

@@ -366,6 +366,86 @@ def project_evidence(code: str, request: Request, account: Caller) -> dict[str, 
         return screening(conn, p["code"])
 
 
+class NewUpload(BaseModel):
+    length: int = Field(gt=0, description="文件总长度（字节） / the file's length in bytes")
+    filename: str = Field(default="投标文件.ggzyenv", max_length=255)
+    media_type: str = Field(default="application/x-ggzy-envelope", max_length=100)
+    project: str | None = Field(
+        default=None, max_length=18, description="投标的项目（截止后拒收） / the project bid on"
+    )
+
+
+@router.post(
+    "/uploads",
+    status_code=201,
+    tags=["documents"],
+    summary="开始断点续传 / start a resumable upload",
+)
+def create_upload(body: NewUpload, request: Request, account: Caller) -> dict[str, Any]:
+    """Announce a file's length; send it with PATCH at the offset the server gives."""
+    from ggzy.bidding import uploads
+
+    platform = platform_of(request)
+    with platform.engine.begin() as conn:
+        return uploads.create(
+            conn,
+            platform.documents,
+            account.actor,
+            length=body.length,
+            filename=body.filename,
+            media_type=body.media_type,
+            project=body.project.strip().upper() if body.project else None,
+            now=platform.clock.now(),
+        )
+
+
+@router.get("/uploads/{upload_id}", tags=["documents"], summary="续传位置 / upload state")
+def upload_state(upload_id: str, request: Request, account: Caller) -> dict[str, Any]:
+    """How many bytes the server holds (the offset to continue from), and the SHA-256 once done."""
+    from ggzy.bidding import uploads
+
+    with platform_of(request).read() as conn:
+        return uploads.get(conn, upload_id, account.actor)
+
+
+@router.patch("/uploads/{upload_id}", tags=["documents"], summary="续传一块 / send a chunk")
+async def upload_chunk(upload_id: str, request: Request, account: Caller) -> dict[str, Any]:
+    """The body is the chunk; `Upload-Offset` says where it goes (the server's offset)."""
+    import tempfile
+
+    from starlette.concurrency import run_in_threadpool
+
+    from ggzy.bidding import uploads
+
+    raw = request.headers.get("upload-offset", "")
+    if not raw.isdigit():
+        raise DomainError(
+            "offset-required",
+            "请在 Upload-Offset 请求头中给出续传位置（字节）",
+            "give the offset in the Upload-Offset header",
+        )
+    platform = platform_of(request)
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:  # memory stays flat
+        async for piece in request.stream():
+            await run_in_threadpool(spool.write, piece)
+        spool.seek(0)
+
+        def write() -> dict[str, Any]:
+            chunks = iter(lambda: spool.read(1 << 20), b"")
+            with platform.engine.begin() as conn:
+                return uploads.append(
+                    conn,
+                    platform.documents,
+                    upload_id,
+                    account.actor,
+                    int(raw),
+                    chunks,
+                    platform.clock.now(),
+                )
+
+        return await run_in_threadpool(write)
+
+
 @router.get(
     "/guarantees/{code}",
     tags=["projects"],
