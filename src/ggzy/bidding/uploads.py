@@ -26,7 +26,6 @@ from ggzy.core.errors import DomainError, not_found
 from ggzy.db import UTCDateTime, metadata
 
 MAX_LENGTH = 4 << 30  # 4 GiB: the largest sealed bid file accepted
-COPY = 1 << 20
 
 uploads = Table(
     "uploads",
@@ -128,24 +127,14 @@ def get(conn: Connection, upload_id: str, owner: str) -> dict[str, Any]:
     return view(row)
 
 
-def append(
-    conn: Connection,
-    store: DocumentStore,
-    upload_id: str,
-    owner: str,
-    offset: int,
-    chunks: Iterable[bytes],
-    now: datetime,
+def begin(
+    conn: Connection, upload_id: str, owner: str, offset: int, now: datetime
 ) -> dict[str, Any]:
-    """Write chunks at `offset` (the server's offset, or 409); complete the upload at its end.
-
-    Bytes past a previous, unacknowledged write are discarded first, so a retried chunk lands
-    exactly once. More bytes than announced: 413, and the upload stays where it was.
-    """
-    q = select(uploads).where(uploads.c.id == upload_id, uploads.c.owner == owner)
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
+    """Check a chunk may be written at `offset`: the upload is the caller's, open, at that
+    offset and before its project's deadline. Returns what the writer needs."""
+    row = conn.execute(
+        select(uploads).where(uploads.c.id == upload_id, uploads.c.owner == owner)
+    ).first()
     if row is None:
         raise not_found(f"上传 {upload_id}", f"upload {upload_id}")
     if row.sha256 is not None:
@@ -159,36 +148,79 @@ def append(
             offset=row.received,
         )
     _deadline(conn, row.project, now)
-    part = _part(store, upload_id)
-    written = row.received
-    with part.open("r+b") as fh:
-        fh.truncate(row.received)
-        fh.seek(row.received)
+    return {"received": row.received, "length": row.length}
+
+
+def too_long(state: dict[str, Any]) -> DomainError:
+    """More bytes than the upload announced (413); the upload stays at its offset."""
+    return DomainError(
+        "upload-too-long",
+        f"超过声明的文件长度 {state['length']} 字节",
+        f"more than the announced {state['length']} bytes",
+        status=413,
+        offset=state["received"],
+    )
+
+
+def finish(
+    conn: Connection,
+    store: DocumentStore,
+    upload_id: str,
+    owner: str,
+    state: dict[str, Any],
+    written: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """Acknowledge the bytes written (if nobody else moved the offset meanwhile); at the end,
+    move the file into the document store and register it."""
+    moved = conn.execute(
+        update(uploads)
+        .where(uploads.c.id == upload_id, uploads.c.received == state["received"])
+        .values(received=written, updated_at=now)
+    )
+    if moved.rowcount != 1:
+        raise DomainError(
+            "offset-mismatch",
+            "另一次续传已先完成，请查询续传位置后重试",
+            "another chunk got there first: ask for the offset and retry",
+            status=409,
+        )
+    if written == state["length"]:
+        row = conn.execute(select(uploads).where(uploads.c.id == upload_id)).one()
+        sha, size = store.adopt(part_file(store, upload_id))
+        register_document(conn, sha, size, row.filename, row.media_type, now)
+        conn.execute(update(uploads).where(uploads.c.id == upload_id).values(sha256=sha))
+    return get(conn, upload_id, owner)
+
+
+def part_file(store: DocumentStore, upload_id: str) -> Path:
+    """Where an upload's bytes are gathered."""
+    return _part(store, upload_id)
+
+
+def append(
+    conn: Connection,
+    store: DocumentStore,
+    upload_id: str,
+    owner: str,
+    offset: int,
+    chunks: Iterable[bytes],
+    now: datetime,
+) -> dict[str, Any]:
+    """Write chunks at `offset` in one call (the API streams with begin, the part file and
+    finish instead). Bytes past the acknowledged offset are cut first, so a retried chunk
+    lands once; more bytes than announced: 413, and the upload stays where it was."""
+    state = begin(conn, upload_id, owner, offset, now)
+    written = state["received"]
+    with part_file(store, upload_id).open("r+b") as fh:
+        fh.truncate(written)
+        fh.seek(written)
         for chunk in chunks:
-            if written + len(chunk) > row.length:
-                fh.truncate(row.received)
-                raise DomainError(
-                    "upload-too-long",
-                    f"超过声明的文件长度 {row.length} 字节",
-                    f"more than the announced {row.length} bytes",
-                    status=413,
-                    offset=row.received,
-                )
+            if written + len(chunk) > state["length"]:
+                fh.truncate(state["received"])
+                raise too_long(state)
             fh.write(chunk)
             written += len(chunk)
         fh.flush()
         os.fsync(fh.fileno())
-    values: dict[str, Any] = {"received": written, "updated_at": now}
-    if written == row.length:
-        values["sha256"] = _complete(conn, store, row, part, now)
-    conn.execute(update(uploads).where(uploads.c.id == upload_id).values(**values))
-    return get(conn, upload_id, owner)
-
-
-def _complete(conn: Connection, store: DocumentStore, row: Any, part: Path, now: datetime) -> str:
-    """Hash the whole file into the document store (streamed) and register it."""
-    with part.open("rb") as fh:
-        sha, size = store.write(iter(lambda: fh.read(COPY), b""))
-    register_document(conn, sha, size, row.filename, row.media_type, now)
-    part.unlink(missing_ok=True)
-    return sha
+    return finish(conn, store, upload_id, owner, state, written, now)

@@ -52,6 +52,20 @@ class DocumentStore:
             raise
         return sha, size
 
+    def adopt(self, path: Path) -> tuple[str, int]:
+        """Move a finished file on the store's disk into the store (hashed, not copied)."""
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+        sha = digest.hexdigest()
+        final = self.path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, final)
+        return sha, size
+
     def write_upload(self, stream: BinaryIO, max_size: int = MAX_UPLOAD) -> tuple[str, int]:
         """Stream an uploaded file in: refuse it beyond max_size (413) or when empty."""
         seen = 0

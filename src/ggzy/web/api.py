@@ -410,8 +410,13 @@ def upload_state(upload_id: str, request: Request, account: Caller) -> dict[str,
 
 @router.patch("/uploads/{upload_id}", tags=["documents"], summary="续传一块 / send a chunk")
 async def upload_chunk(upload_id: str, request: Request, account: Caller) -> dict[str, Any]:
-    """The body is the chunk; `Upload-Offset` says where it goes (the server's offset)."""
-    import tempfile
+    """The body is the chunk; `Upload-Offset` says where it goes (the server's offset).
+
+    The body streams straight into the upload's part file under an exclusive lock (memory
+    flat, one writer per upload); the new offset is acknowledged only when the chunk is whole.
+    """
+    import fcntl
+    import os as _os
 
     from starlette.concurrency import run_in_threadpool
 
@@ -425,25 +430,44 @@ async def upload_chunk(upload_id: str, request: Request, account: Caller) -> dic
             "give the offset in the Upload-Offset header",
         )
     platform = platform_of(request)
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:  # memory stays flat
-        async for piece in request.stream():
-            await run_in_threadpool(spool.write, piece)
-        spool.seek(0)
 
-        def write() -> dict[str, Any]:
-            chunks = iter(lambda: spool.read(1 << 20), b"")
+    def check() -> dict[str, Any]:
+        with platform.read() as conn:
+            return uploads.begin(conn, upload_id, account.actor, int(raw), platform.clock.now())
+
+    await run_in_threadpool(check)  # refuse early, before reading the body
+    part = uploads.part_file(platform.documents, upload_id)
+    fh = await run_in_threadpool(part.open, "r+b")
+    try:
+        await run_in_threadpool(fcntl.flock, fh.fileno(), fcntl.LOCK_EX)
+        state = await run_in_threadpool(check)  # again, under the lock
+        written = state["received"]
+        await run_in_threadpool(fh.truncate, written)
+        fh.seek(written)
+        async for piece in request.stream():
+            if written + len(piece) > state["length"]:
+                await run_in_threadpool(fh.truncate, state["received"])
+                raise uploads.too_long(state)
+            await run_in_threadpool(fh.write, piece)
+            written += len(piece)
+        await run_in_threadpool(fh.flush)
+        await run_in_threadpool(_os.fsync, fh.fileno())
+
+        def finish() -> dict[str, Any]:
             with platform.engine.begin() as conn:
-                return uploads.append(
+                return uploads.finish(
                     conn,
                     platform.documents,
                     upload_id,
                     account.actor,
-                    int(raw),
-                    chunks,
+                    state,
+                    written,
                     platform.clock.now(),
                 )
 
-        return await run_in_threadpool(write)
+        return await run_in_threadpool(finish)
+    finally:
+        fh.close()  # closing releases the lock
 
 
 @router.get(
