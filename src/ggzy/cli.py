@@ -886,6 +886,22 @@ def _bench_signatures(seconds: float) -> dict[str, dict[str, Any]]:
     return result
 
 
+@bench_app.command("upload")
+def bench_upload(
+    uploads: int = typer.Option(1000, "--uploads", help="上传数 / number of uploads."),
+    size_mb: int = typer.Option(20, "--size-mb", help="每个文件 MB / MB per file."),
+    chunk_mb: int = typer.Option(4, "--chunk-mb", help="每块 MB / MB per chunk."),
+    concurrency: int = typer.Option(1000, "--concurrency", help="同时上传数 / at once."),
+) -> None:
+    """断点续传基准：并发上传、全部完成、服务器内存峰值、与 dd 对比 / upload bench (JSON)."""
+    import json
+
+    from ggzy.bidding.bench_upload import run
+
+    report = run(uploads, size_mb, chunk_mb, concurrency)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
 @bench_app.command("crypto")
 def bench_crypto(
     size_mb: int = typer.Option(20, "--size-mb", help="吞吐测试文件大小 MB / file size, MB."),

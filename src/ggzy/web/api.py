@@ -444,12 +444,19 @@ async def upload_chunk(upload_id: str, request: Request, account: Caller) -> dic
         written = state["received"]
         await run_in_threadpool(fh.truncate, written)
         fh.seek(written)
+        pending = bytearray()  # the socket's small pieces, written 256 KiB at a time
         async for piece in request.stream():
-            if written + len(piece) > state["length"]:
+            if written + len(pending) + len(piece) > state["length"]:
                 await run_in_threadpool(fh.truncate, state["received"])
                 raise uploads.too_long(state)
-            await run_in_threadpool(fh.write, piece)
-            written += len(piece)
+            pending += piece
+            if len(pending) >= 256 << 10:
+                await run_in_threadpool(fh.write, pending)
+                written += len(pending)
+                pending = bytearray()
+        if pending:
+            await run_in_threadpool(fh.write, pending)
+            written += len(pending)
         await run_in_threadpool(fh.flush)
         await run_in_threadpool(_os.fsync, fh.fileno())
 
