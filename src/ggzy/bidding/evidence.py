@@ -91,9 +91,9 @@ def package_metadata(path: Path) -> list[dict[str, Any]]:
                 with zf.open(info) as fh:
                     head = fh.read(_SCAN)
                     tail = b""
-                    if info.file_size > _SCAN:
-                        rest = fh.read()
-                        tail = rest[-_SCAN:]
+                    if info.file_size > _SCAN:  # the Info dictionary is often near the end
+                        fh.seek(max(_SCAN, info.file_size - _SCAN))
+                        tail = fh.read(_SCAN)
                 entry.update(pdf_metadata(head, tail))
             elif lower.endswith((".docx", ".xlsx", ".pptx")) and info.file_size <= MAX_MEMBER:
                 entry.update(ooxml_metadata(zf.read(info)))
