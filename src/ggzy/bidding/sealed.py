@@ -23,7 +23,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, String, Table, Text, delete, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    update,
+)
 
 from ggzy.bidding.tables import bids
 from ggzy.core.documents import document_info, register_document
@@ -249,6 +260,24 @@ def _pending(conn: Connection, project: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q.order_by(bids.c.seq))]
 
 
+def _pending_of(conn: Connection, project: str, bidder: str | None) -> dict[str, Any] | None:
+    """One bidder's bid waiting to be decrypted (one indexed row, not the whole list)."""
+    q = select(bids).where(
+        bids.c.project == project, bids.c.status == "submitted", bids.c.bidder == bidder
+    )
+    row = conn.execute(q.order_by(bids.c.seq).limit(1)).first()
+    return dict(row._mapping) if row else None
+
+
+def _pending_count(conn: Connection, project: str) -> int:
+    q = (
+        select(func.count())
+        .select_from(bids)
+        .where(bids.c.project == project, bids.c.status == "submitted")
+    )
+    return int(conn.execute(q).scalar_one())
+
+
 def pending_bidders(conn: Connection, project: str) -> list[str]:
     """Credit codes of the bidders whose bids still wait to be decrypted."""
     return [b["bidder"] for b in _pending(conn, project)]
@@ -456,8 +485,8 @@ def _decrypt_bid(ctx: Context) -> Outcome:
     """A bidder submits its unwrapped content key; its bid is decrypted and read out."""
     p = ctx.project
     assert p is not None
-    mine = [b for b in _pending(ctx.conn, p["code"]) if b["bidder"] == ctx.account.entity]
-    if not mine:
+    mine = _pending_of(ctx.conn, p["code"], ctx.account.entity)
+    if mine is None:
         raise DomainError(
             "nothing-to-decrypt",
             "没有待解密的本单位投标文件",
@@ -475,8 +504,8 @@ def _decrypt_bid(ctx: Context) -> Outcome:
             "the content key must be 32 or 64 hex digits",
             field="content_key",
         )
-    record = decrypt_and_read(ctx, mine[0], key, "bidder")
-    if len(_pending(ctx.conn, p["code"])) > 1:
+    record = decrypt_and_read(ctx, mine, key, "bidder")
+    if _pending_count(ctx.conn, p["code"]) > 1:
         return Outcome(name="pending", payload=record)  # the action's event is BidOpened
     ctx.emit("BidOpened", record)  # the last one: read out, then close the opening
     return _finish_outcome(ctx)
