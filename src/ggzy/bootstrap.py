@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from ggzy.config import Settings, load_settings
 from ggzy.core.clock import Clock, SystemClock
 from ggzy.core.documents import DocumentStore
+from ggzy.core.events import RecordedEvent
 from ggzy.core.uow import UnitOfWork
 from ggzy.db import make_engine
 from ggzy.ledger.signing import NodeKey
@@ -37,6 +38,8 @@ class Platform:
     node_key: NodeKey
     documents: DocumentStore
     extras: dict[str, object] = field(default_factory=dict)
+    # called after each commit with its events (the live halls wake on them); must not raise
+    on_commit: list[Callable[[list[RecordedEvent]], None]] = field(default_factory=list)
 
     @contextmanager
     def command(
@@ -52,6 +55,9 @@ class Platform:
             uow.finish()
         for callback in uow.after_commit:
             callback()
+        if uow.emitted:
+            for listener in self.on_commit:
+                listener(uow.emitted)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -444,11 +444,22 @@ def _finish_outcome(ctx: Context) -> Outcome:
             set={"failed_at": ctx.now.isoformat()},
         )
     record = _opening_record(ctx, opened)
+    on_the_spot = ctx.rule("opening_objection_minutes")  # 开标异议当场提出 (Reg. art. 44)
+    objections_until = (ctx.now + timedelta(minutes=on_the_spot.value)).isoformat()
     return Outcome(
         name="opened",
         event="BidsOpened",
-        payload={"bids": len(opened), "read_out": summary, "opening_record": record},
-        set={"decrypted_at": ctx.now.isoformat(), "opening_record": record},
+        payload={
+            "bids": len(opened),
+            "read_out": summary,
+            "opening_record": record,
+            "objections_until": objections_until,
+        },
+        set={
+            "decrypted_at": ctx.now.isoformat(),
+            "opening_record": record,
+            "opening_objections_until": objections_until,
+        },
         documents=(record,),
     )
 

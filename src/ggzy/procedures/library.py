@@ -302,8 +302,29 @@ def bidding_actions(
 
 
 def opening_actions(bidding: str, decrypting: str, opened: str, failed: str) -> tuple[Action, ...]:
-    """Opening at the deadline, remote decryption by each bidder, officers' fallback shares."""
+    """Sign-in, opening at the deadline, remote decryption by each bidder, officers' fallback
+    shares (不见面开标)."""
     return (
+        Action(
+            "sign_in_opening",
+            "开标签到（数字证书签名）",
+            "sign in to the opening (certificate signature)",
+            roles=frozenset({"bidder"}),
+            stages=frozenset({bidding}),
+            event="BidderSignedIn",
+            effect="sign_in_opening",
+            before="project:bid_deadline",
+            public=False,
+            fields=(
+                Field(
+                    "signature",
+                    "签到签名（对签到声明的 CMS 分离式签名，Base64）",
+                    "signature over the sign-in statement (base64 detached CMS)",
+                    "longtext",
+                    max_len=100_000,
+                ),
+            ),
+        ),
         Action(
             "open_bids",
             "开标（进入远程解密）",

@@ -66,10 +66,17 @@ def _sign_document(ctx: Context) -> Outcome:
 
 
 def check_entity_signature(
-    ctx: Context, sha: str, signature_b64: str, entity: str, what_zh: str, what_en: str
+    ctx: Context,
+    sha: str | None,
+    signature_b64: str,
+    entity: str,
+    what_zh: str,
+    what_en: str,
+    *,
+    content: bytes | None = None,
 ) -> VerifiedSignature:
-    """Verify a base64 detached CMS signature over a stored document by the entity's valid
-    signing certificate (trust list, revocation and binding checked now), or refuse."""
+    """Verify a base64 detached CMS signature over a stored document (or over `content`) by
+    the entity's valid signing certificate (trust list, revocation, binding checked now)."""
     from ggzy.pki.signatures import verify_detached
     from ggzy.pki.trust import check_certificate, raise_for_status
 
@@ -79,8 +86,12 @@ def check_entity_signature(
         blob = b""
     verified = None
     if blob:
-        with ctx.uow.platform.documents.path(sha).open("rb") as fh:
-            verified = verify_detached(fh, blob)  # hashed as the signer's algorithm wants
+        if content is not None:
+            verified = verify_detached(content, blob)
+        else:
+            assert sha is not None
+            with ctx.uow.platform.documents.path(sha).open("rb") as fh:
+                verified = verify_detached(fh, blob)  # hashed as the signer's algorithm wants
     if verified is None or not verified.ok or verified.signer_certificate_der is None:
         reason = verified.reason if verified else "not base64"
         raise DomainError(

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ggzy.bootstrap import Platform
 from ggzy.core.errors import DomainError
-from ggzy.web import api, problems
+from ggzy.web import api, hall, problems
 
 STATIC = Path(__file__).parent / "static"
 
@@ -29,7 +29,10 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
         task = None
         if scheduler_interval:
             task = asyncio.create_task(_run_scheduler(platform, scheduler_interval))
+        halls = hall.hub_of(app)
+        await halls.start()
         yield
+        await halls.stop()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -50,6 +53,7 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     app.add_exception_handler(StarletteHTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.include_router(api.router)
+    app.include_router(hall.router)
     try:
         from ggzy.web import api_pki
     except ImportError:  # the PKI API is optional while being built

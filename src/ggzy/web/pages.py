@@ -613,6 +613,8 @@ def _project_model(
         "failure": _last_payload(timeline, "TenderFailed"),
         "official": official,
         "may_download": bool(view["tender_document"]) and (official or bool(my.get("holder"))),
+        "hall_open": proc.action("open_bids") is not None
+        and project["stage"] in ("bidding", "decrypting", "opened", "failed"),
     }
 
 
@@ -851,11 +853,65 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
         except DomainError as missing:
             return _error_page(request, missing)
     seq = result["seq"]
+    back = "/hall" if form.get("return_to") == "hall" else ""  # a form in the opening hall
     return _redirect(
         request,
-        f"/projects/{quote(project['code'])}",
+        f"/projects/{quote(project['code'])}{back}",
         f"已完成：{declared.zh}（存证事件 #{seq}）",
         f"done: {declared.en} (evidence event #{seq})",
+    )
+
+
+# ---------------------------------------------------------------- the opening hall
+
+HALL_ACTIONS = (  # what a participant does in the opening hall, in the order of the opening
+    "sign_in_opening",
+    "open_bids",
+    "decrypt_bid",
+    "submit_opening_share",
+    "finish_opening",
+    "raise_objection",
+    "answer_objection",
+    "sign_document",
+)
+HALL_PHASES = {
+    "waiting": ("等待开标", "waiting for the opening"),
+    "decrypting": ("开标中：远程解密", "opening: remote decryption"),
+    "opened": ("唱标完成", "bids read out"),
+    "failed": ("流标", "failed"),
+    "other": ("未在开标阶段", "not at the opening stage"),
+}
+
+
+@router.get("/projects/{code}/hall", response_class=HTMLResponse)
+def hall_page(request: Request, code: str) -> HTMLResponse:
+    """开标大厅: countdown, sign-in, decryption statuses, 唱标, objections, signatures, live."""
+    from ggzy.bidding.hall import STATUS, hall_view, load_hall, sign_in_statement
+
+    platform = platform_of(request)
+    account = optional_account(request)
+    try:
+        with platform.read() as conn:
+            project = get_project(conn, code)
+            official = views.is_official(account, project, conn)
+            entity = account.entity if account else None
+            h = hall_view(load_hall(conn, project["code"]), official=official, entity=entity)
+            available = {a["name"]: a for a in views.available_actions(conn, account, project)}
+    except DomainError as exc:
+        return _error_page(request, exc)
+    actions = [_with_help(available[n]) for n in HALL_ACTIONS if n in available]
+    statement = None
+    if "sign_in_opening" in available and entity and (h.get("mine") or {}).get("submitted_at"):
+        statement = sign_in_statement(project["code"], entity).decode()
+    return render(
+        request,
+        "hall.html",
+        h=h,
+        actions=actions,
+        statement=statement,
+        phases=HALL_PHASES,
+        statuses=STATUS,
+        server_now=platform.clock.now().isoformat(),
     )
 
 

@@ -12,6 +12,7 @@ import pkgutil
 
 # The common effects first: a declaration is checked against the effects that exist.
 import ggzy.bidding.bonds
+import ggzy.bidding.hall
 import ggzy.bidding.handlers
 import ggzy.bidding.sealed
 import ggzy.evaluation.handlers

@@ -25,8 +25,13 @@ OBJECTIONS = {
         "objection_before_deadline_days",
         suspends=True,
     ),
-    "opening": obj.subject(
-        "opening", "开标", "opening", frozenset({"decrypting"}), "during", "decrypt_until"
+    "opening": obj.subject(  # on the spot: while decrypting and a while after the read-out
+        "opening",
+        "开标",
+        "opening",
+        frozenset({"decrypting", "opened"}),
+        "during",
+        "opening_objections_until",
     ),
     "candidates": obj.subject(
         "candidates",
