@@ -162,6 +162,19 @@ def too_long(state: dict[str, Any]) -> DomainError:
     )
 
 
+def disconnected(state: dict[str, Any]) -> DomainError:
+    """The connection broke mid-chunk (routine for an upload that resumes): nothing of the
+    chunk is acknowledged; the client asks for the offset and sends it again."""
+    return DomainError(
+        "client-disconnected",
+        f"连接中断，本块未收妥：服务器已收到 {state['received']} 字节，请查询续传位置后重发",
+        f"the connection broke mid-chunk: the server has {state['received']} bytes, "
+        "ask for the offset and send it again",
+        status=400,
+        offset=state["received"],
+    )
+
+
 def finish(
     conn: Connection,
     store: DocumentStore,

@@ -419,6 +419,7 @@ async def upload_chunk(upload_id: str, request: Request, account: Caller) -> dic
     import os as _os
 
     from starlette.concurrency import run_in_threadpool
+    from starlette.requests import ClientDisconnect
 
     from ggzy.bidding import uploads
 
@@ -445,15 +446,19 @@ async def upload_chunk(upload_id: str, request: Request, account: Caller) -> dic
         await run_in_threadpool(fh.truncate, written)
         fh.seek(written)
         pending = bytearray()  # the socket's small pieces, written 256 KiB at a time
-        async for piece in request.stream():
-            if written + len(pending) + len(piece) > state["length"]:
-                await run_in_threadpool(fh.truncate, state["received"])
-                raise uploads.too_long(state)
-            pending += piece
-            if len(pending) >= 256 << 10:
-                await run_in_threadpool(fh.write, pending)
-                written += len(pending)
-                pending = bytearray()
+        try:
+            async for piece in request.stream():
+                if written + len(pending) + len(piece) > state["length"]:
+                    await run_in_threadpool(fh.truncate, state["received"])
+                    raise uploads.too_long(state)
+                pending += piece
+                if len(pending) >= 256 << 10:
+                    await run_in_threadpool(fh.write, pending)
+                    written += len(pending)
+                    pending = bytearray()
+        except ClientDisconnect:  # a broken connection, not a bug: the chunk is dropped
+            await run_in_threadpool(fh.truncate, state["received"])
+            raise uploads.disconnected(state) from None
         if pending:
             await run_in_threadpool(fh.write, pending)
             written += len(pending)

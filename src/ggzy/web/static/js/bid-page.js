@@ -1,13 +1,20 @@
 // OpenGGZY project page: seal and submit a bid in the browser (在浏览器中加密并递交).
 // The bidder picks its bid package (bid.zip from `ggzy bid package`); seal.js encrypts it here
 // to the bidder's P-256 encryption key (and the center's opening key, if the project has one);
-// only the sealed file is uploaded (/api/v1/documents) and its SHA-256 goes into the submit_bid
-// form. The sealed file can be downloaded to sign with `ggzy sign`, or signed once with the
-// bidder's custody key (/api/v1/custody/sign over its SHA-256). The bidder then submits the
-// form as usual. Everything the page needs comes from data- attributes (the CSP forbids inline
-// scripts).
+// only the sealed file is uploaded, in chunks that survive a broken connection or a reload
+// (resumable.js over /api/v1/uploads, 断点续传), and its SHA-256 goes into the submit_bid form.
+// The sealed file can be downloaded to sign with `ggzy sign`, or signed once with the bidder's
+// custody key (/api/v1/custody/sign over its SHA-256). The bidder then submits the form as
+// usual. Everything the page needs comes from data- attributes (the CSP forbids inline scripts);
+// data-upload-chunk-size (bytes) overrides the upload's chunk size.
+//
+// Sealing is randomised (fresh content key, ephemeral keys), so sealing the same bid.zip twice
+// gives two different files. To resume after a reload, the sealed file is kept in IndexedDB
+// (one per project and bidder, ciphertext only) until its upload completes: picking the same
+// bid.zip again reuses it, and resumable.js finds the unfinished upload by its SHA-256.
 
 import * as seal from "./seal.js";
+import { settings as uploadSettings, storageKeyFor, uploadResumable } from "./resumable.js";
 
 const panel = document.getElementById("browser-seal");
 if (panel) setup(panel);
@@ -26,6 +33,50 @@ async function problemText(response) {
     // not JSON: fall through
   }
   return `HTTP ${response.status}`;
+}
+
+// The sealed file awaiting its upload, in IndexedDB: {identity, blob}. Failures only lose the
+// ability to resume across reloads.
+const CACHE_DB = "ggzy-sealed-bids";
+const CACHE_STORE = "sealed";
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function sealedCache(mode, use) {
+  try {
+    if (!globalThis.indexedDB) return null;
+    const opening = indexedDB.open(CACHE_DB, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(CACHE_STORE);
+    const db = await request(opening);
+    try {
+      const tx = db.transaction(CACHE_STORE, mode);
+      const done = new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      });
+      const result = await request(use(tx.objectStore(CACHE_STORE)));
+      await done;
+      return result;
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    return null;
+  }
+}
+
+// The same bid.zip (name, size, modification time) sealed to the same keys.
+async function fileIdentity(file, d) {
+  const text = [file.name, file.size, file.lastModified, d.project, d.bidder, d.spki,
+    d.certificate || "", d.openingSpki || ""].join("\n");
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return hex(new Uint8Array(digest));
 }
 
 // Seal with progress when seal.js offers the streaming form, else in one go.
@@ -79,30 +130,60 @@ function setup(root) {
     progress.hidden = false;
     progress.value = 0;
     try {
-      say("正在本机加密… sealing in your browser…");
-      const recipients = [{ spki: d.spki, certificate: d.certificate || undefined }];
-      if (d.openingSpki) recipients.push({ spki: d.openingSpki, opening: true });
-      const blob = await sealWithProgress(
-        file,
-        {
-          recipients,
-          project: d.project,
-          bidder: d.bidder,
-          declared: { tool: "ggzy-web/1" },
-        },
-        (n, total) => { progress.value = total ? Math.round((90 * n) / total) : 90; },
-      );
+      const cacheKey = `${d.project}|${d.bidder}`;
+      const identity = await fileIdentity(file, d);
+      const kept = await sealedCache("readonly", (store) => store.get(cacheKey));
+      let blob;
+      if (kept && kept.identity === identity && kept.blob instanceof Blob) {
+        blob = kept.blob; // sealed before, upload unfinished: the same bytes resume
+        progress.value = 50;
+        say("继续上传上次加密的文件… resuming the upload of the file sealed before…");
+      } else {
+        say("正在本机加密… sealing in your browser…");
+        const recipients = [{ spki: d.spki, certificate: d.certificate || undefined }];
+        if (d.openingSpki) recipients.push({ spki: d.openingSpki, opening: true });
+        blob = await sealWithProgress(
+          file,
+          {
+            recipients,
+            project: d.project,
+            bidder: d.bidder,
+            declared: { tool: "ggzy-web/1" },
+          },
+          (n, total) => { progress.value = total ? Math.round((50 * n) / total) : 50; },
+        );
+        await sealedCache("readwrite", (store) => store.put({ identity, blob }, cacheKey));
+      }
       const bytes = await blob.arrayBuffer();
       const sha256 = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
-      say("正在上传密封文件… uploading the sealed file…");
-      const body = new FormData();
-      body.append("file", blob, "投标文件.ggzyenv");
-      const response = await fetch("/api/v1/documents", {
-        method: "POST", body, credentials: "same-origin",
-      });
-      if (!response.ok) throw new Error("上传失败 upload refused: " + (await problemText(response)));
-      const stored = await response.json();
-      if (stored.sha256 !== sha256) throw new Error("上传校验不符 the upload's SHA-256 differs");
+      if (blob === kept?.blob) {
+        // held in memory from here on: the stored copy is deleted once uploaded
+        blob = new Blob([bytes], { type: "application/x-ggzy-envelope" });
+      }
+      const chunk = Number.parseInt(d.uploadChunkSize || "", 10);
+      let stored;
+      try {
+        stored = await uploadResumable(blob, {
+          project: d.project,
+          filename: "投标文件.ggzyenv",
+          mediaType: "application/x-ggzy-envelope",
+          chunkSize: chunk > 0 ? chunk : uploadSettings.chunkSize,
+          storageKey: storageKeyFor(sha256),
+          sha256,
+          onProgress: (sent, total) => {
+            const pct = total ? Math.floor((100 * sent) / total) : 100;
+            progress.value = 50 + Math.floor(pct / 2);
+            say(`已上传 ${pct}% uploaded`);
+          },
+          onRetry: (attempt, max) => {
+            say(`连接中断，正在重试（${attempt}/${max}）… connection lost, retrying…`);
+          },
+        });
+      } catch (error) {
+        throw new Error("上传失败 upload refused: " + (error && error.message ? error.message : error));
+      }
+      if (stored !== sha256) throw new Error("上传校验不符 the upload's SHA-256 differs");
+      await sealedCache("readwrite", (store) => store.delete(cacheKey));
       progress.value = 100;
       sealed = { blob, sha256 };
       if (form) {
