@@ -172,6 +172,11 @@ def _print_summary(summary: DemoSummary, host: str, port: int, *, serving: bool)
         console.print(
             f"打开 / open [bold]{url}[/bold]，用以上任一账号和密码 {summary.password} 登录"
         )
+        tenders = [p for p in summary.projects if p.method == "construction.open_tendering"]
+        waiting = [p for p in tenders if p.stage == "bidding"][:1]
+        opened = [p for p in tenders if p.stage == "awarded"][:1]  # sign-ins, 唱标, objection
+        for p in waiting + opened:
+            console.print(f"开标大厅 / opening hall（{p.stage_zh}）：{url}projects/{p.code}/hall")
     else:
         console.print(f"未启动服务（--no-serve）；运行 `ggzy serve` 后打开 {url} / not serving")
 
@@ -924,6 +929,20 @@ def bench_opening(
         "pure_cipher_seconds: the same bytes at openssl speed's AES-256-GCM rate"
     )
     print(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+@bench_app.command("hall")
+def bench_hall(
+    watchers: int = typer.Option(2000, "--watchers", help="观看连接数 / WebSocket watchers."),
+    events: int = typer.Option(20, "--events", help="事件数（每秒一个） / events, one a second."),
+    processes: int = typer.Option(2, "--client-processes", help="客户端进程数 / client processes."),
+) -> None:
+    """开标大厅直播扇出基准：事件到每个观看者的延迟，与裸 websockets 广播对比 / hall fan-out."""
+    import json
+
+    from ggzy.bidding.bench_hall import run
+
+    print(json.dumps(run(watchers, events, processes), ensure_ascii=False, indent=2))
 
 
 @bench_app.command("crypto")

@@ -19,6 +19,7 @@ fictional (虚构); the unified social credit codes are valid by construction.
 
 from __future__ import annotations
 
+import base64
 import heapq
 import itertools
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from typing import Any
 from rich.console import Console
 from sqlalchemy import select
 
+from ggzy.bidding.hall import sign_in_statement
 from ggzy.bidding.tables import bids
 from ggzy.bidding.tool import SealedBid, content_key_for, prepare_sealed_bid
 from ggzy.bootstrap import Platform
@@ -47,6 +49,7 @@ from ggzy.core.documents import register_document
 from ggzy.core.money import format_yuan, parse_yuan, to_capitals
 from ggzy.demo_pki import DemoPki, revoke_demo_certificate, seed_pki
 from ggzy.ledger import log
+from ggzy.pki.signatures import sign_detached
 from ggzy.pki.testca import Issued
 from ggzy.procedures.calendar_days import declare_holidays
 from ggzy.procedures.engine import get_procedure, get_project, list_projects, perform
@@ -282,6 +285,7 @@ class DemoProject:
     bid_deadline: str | None
     winner: str | None
     runner: str  # the tenderee or agency running it
+    method: str = ""  # the trading method's code, e.g. construction.open_tendering
 
 
 @dataclass
@@ -331,6 +335,7 @@ def summarize(platform: Platform, *, created: bool = False) -> DemoSummary:
                     bid_deadline=p["data"].get("bid_deadline"),
                     winner=entities[winner]["name"] if winner in entities else winner,
                     runner=runner,
+                    method=p["method"],
                 )
             )
         events = log.current_size(conn)
@@ -604,6 +609,11 @@ class _Seeder:
             resubmit=("bidder2", "17316500.00"),
             withdraw=("bidder3", "17288600.00"),
             undecrypted="bidder7",
+            objection=(
+                "bidder1",
+                "唱标时第三家投标人的投标报价大写与小写是否一致，请当场核对。",
+                "经当场核对开标记录，该投标人投标函中报价大写与小写一致，异议不成立。",
+            ),
             reject=(
                 "bidder5",
                 "拟派项目经理未取得市政公用工程专业一级注册建造师执业资格，"
@@ -767,12 +777,16 @@ class _Seeder:
         withdraw: tuple[str, str] | None = None,
         reject: tuple[str, str] | None = None,
         undecrypted: str | None = None,
+        objection: tuple[str, str, str] | None = None,
         present: datetime | None = None,
     ) -> None:
         """A tender from registration to its finishing stage: awarded, failed or publicized.
 
+        Every bidder signs in to the opening half an hour before the deadline (开标签到).
         undecrypted: a bidder who lets the decryption window pass at the opening, so its bid
-        counts as withdrawn (视为撤销) when the window closes."""
+        counts as withdrawn (视为撤销) when the window closes.
+        objection: (bidder, text, answer) of an objection raised at the opening on the spot,
+        after the reading of bids, and answered there (实施条例 art. 44)."""
         t.undecrypted = undecrypted
         deadline_day = deadline_day or self.cal.period_end(announce, 20, False)
         deadline = _at(deadline_day, "09:30")
@@ -803,7 +817,16 @@ class _Seeder:
         if withdraw:
             self.at(_at(days[-3], "14:40"), lambda: self.bidder_act(t, withdraw[0], "withdraw_bid"))
             self.at(_at(days[-2], "11:05"), lambda: self.bid(t, withdraw[0], withdraw[1]))
+        signing_in = dict.fromkeys(b for b, _ in bids)
+        for i, bidder in enumerate(signing_in):
+            when = deadline - timedelta(minutes=30) + timedelta(minutes=3 * i)
+            self.at(when, partial(self.sign_in, t, bidder))
         self.at(deadline, lambda: self.open(t))
+        if objection:
+            by, text, reply = objection
+            raised = deadline + timedelta(minutes=35)
+            self.at(raised, partial(self.object_at_opening, t, by, text))
+            self.at(raised + timedelta(minutes=6), partial(self.answer_at_opening, t, reply))
         if finish == "failed":
             return
         self.at(_at(deadline_day, "14:30"), lambda: self.evaluate(t, reject))
@@ -951,6 +974,23 @@ class _Seeder:
                 {"sealed_file": sha, "signature": sealed.signature},
             )
         self.sealed[(t.code, bidder)] = sealed  # a resubmission replaces the earlier bid
+
+    def sign_in(self, t: _Tender, bidder: str) -> None:
+        """开标签到: the bidder signs the sign-in statement with its signing certificate."""
+        issued = self.certificates(bidder)["sign"]
+        statement = sign_in_statement(t.code, ENTITY_BY_KEY[bidder].credit_code)
+        blob = sign_detached(statement, issued.key, issued.der)
+        self.act(bidder, t, "sign_in_opening", {"signature": base64.b64encode(blob).decode()})
+
+    def object_at_opening(self, t: _Tender, bidder: str, text: str) -> None:
+        """A bidder objects to the opening on the spot, after the reading of bids."""
+        self.act(bidder, t, "raise_objection", {"subject": "opening", "text": text})
+        self.milestone(t, "投标人当场提出开标异议", "an objection to the opening, on the spot")
+
+    def answer_at_opening(self, t: _Tender, answer: str) -> None:
+        """The tenderee's side answers the opening objection on the spot."""
+        self.act(t.runner, t, "answer_objection", {"objection": 1, "answer": answer})
+        self.milestone(t, "招标人当场答复异议", "the objection answered on the spot")
 
     def ask(self, t: _Tender, bidder: str, text: str) -> None:
         result = self.act(bidder, t, "ask_question", {"text": text})

@@ -3,7 +3,9 @@ WebSocket, without reloading, and reconnects to the same state."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,13 @@ browser = browser_fixtures.browser
 live_server = browser_fixtures.live_server
 
 PRICES = ["10500000.00", "11000000.00", "11250000.50"]
+SCREENSHOTS_ENV = "GGZY_SCREENSHOTS_DIR"  # set it to refresh the README's screenshots
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get(SCREENSHOTS_ENV)
+    if folder:
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
 def _opening(platform, clock):
@@ -67,6 +76,7 @@ def test_the_public_hall_follows_the_opening_live_on_a_phone(platform, clock, br
     expect(row).to_contain_text("未缴纳")  # the bond, read out with the bid
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the hall is {width}px wide at phone width"
+    _shot(page, "hall-mobile.png")
     for bidder in parties.bidders[:2]:
         decrypt(platform, parties, bidder, code)
     expect(page.locator("[data-phase]")).to_have_text("唱标完成")
@@ -108,4 +118,5 @@ def test_a_bidder_raises_an_objection_from_the_hall_and_sees_the_answer_live(
         {"objection": 1, "answer": "经核对一致，异议不成立"},
     )
     expect(page.locator(".hall-objections")).to_contain_text("经核对一致，异议不成立")
+    _shot(page, "hall.png")
     ctx.close()

@@ -204,6 +204,23 @@ def test_every_award_goes_to_the_lowest_qualified_evaluated_price(seeded: Seeded
         assert project["data"]["winner"] == award.payload["winner"]
 
 
+def test_the_opening_halls_show_sign_ins_and_an_objection_answered_on_the_spot(
+    seeded: Seeded,
+) -> None:
+    from ggzy.bidding.hall import hall_view, load_hall
+
+    platform = seeded.platform
+    answered = []
+    for project in projects_in(platform, "awarded", "construction.open_tendering"):
+        with platform.read() as conn:
+            hall = hall_view(load_hall(conn, project["code"]), official=False, entity=None)
+        assert hall["phase"] == "opened" and hall["bidders"]
+        assert all(b["signed_in_at"] for b in hall["bidders"])  # every bidder signed in
+        answered += [o for o in hall["objections"] if o["answer"]]
+    [objection] = answered
+    assert "text" not in objection  # the objector and text only for officials
+
+
 def test_the_full_tenders_show_questions_resubmissions_withdrawals_and_decryption(
     seeded: Seeded,
 ) -> None:
