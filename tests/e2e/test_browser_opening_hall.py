@@ -17,6 +17,7 @@ browser = browser_fixtures.browser
 live_server = browser_fixtures.live_server
 
 PRICES = ["10500000.00", "11000000.00", "11250000.50"]
+CUSTODY = "custody-passphrase-2026"
 SCREENSHOTS_ENV = "GGZY_SCREENSHOTS_DIR"  # set it to refresh the README's screenshots
 
 
@@ -119,4 +120,35 @@ def test_a_bidder_raises_an_objection_from_the_hall_and_sees_the_answer_live(
     )
     expect(page.locator(".hall-objections")).to_contain_text("经核对一致，异议不成立")
     _shot(page, "hall.png")
+    ctx.close()
+
+
+def test_a_bidder_signs_in_from_the_hall_with_its_custody_key(
+    platform, clock, browser, live_server
+):
+    from playwright.sync_api import expect
+
+    from ggzy.pki import custody
+
+    parties = seed_parties(platform)
+    code = announce(platform, parties)
+    bidder = parties.bidders[0]
+    bid(platform, bidder, code, PRICES[0])
+    sign = parties.keys[bidder.username]["sign"]
+    with platform.command(bidder.actor) as uow:
+        custody.enroll(uow, bidder.username, custody.pkcs8_der(sign.key), sign.der, CUSTODY)
+    clock.advance(days=21, minutes=15)  # 45 minutes before the deadline: sign-in is open
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(f"{live_server}/login?next=/projects/{code}/hall")
+    page.fill("#username", bidder.username)
+    page.fill("#password", PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/projects/{code}/hall")
+    expect(page.locator(".hall-mine")).to_contain_text("未签到")
+    page.fill("[data-passphrase]", CUSTODY)
+    page.locator("[data-custody-sign-in]").click()
+    expect(page.locator(".alert-ok")).to_contain_text("开标签到")
+    expect(page.locator(".hall-mine")).to_contain_text("已签到")
+    expect(page.locator("[data-phase]")).to_have_text("等待开标")
     ctx.close()

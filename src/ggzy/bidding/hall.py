@@ -174,7 +174,7 @@ def load_hall(conn: Connection, code: str) -> dict[str, Any]:
     hall = _start(conn, project)
     for row in conn.execute(q):
         ev = row_to_event(row)
-        _apply(hall, ev.type, ev.payload, ev.recorded_at.isoformat(), ev.actor)
+        _apply(hall, ev.type, ev.payload, ev.recorded_at.isoformat())
         hall["version"] = max(hall["version"], ev.seq)
     for signature in hall["record"]["signatures"] if hall["record"] else ():
         signature["signer_name"] = _name(conn, signature["signer"])
@@ -221,7 +221,7 @@ def _bidder(hall: dict[str, Any], code: str) -> dict[str, Any] | None:
     return next((b for b in hall["bidders"] if b["bidder"] == code), None)
 
 
-def _apply(hall: dict[str, Any], kind: str, payload: dict[str, Any], at: str, actor: str) -> None:
+def _apply(hall: dict[str, Any], kind: str, payload: dict[str, Any], at: str) -> None:
     """Fold one event into the hall."""
     pre = hall["pre"]
     if kind == "BidSubmitted":

@@ -900,19 +900,32 @@ def hall_page(request: Request, code: str) -> HTMLResponse:
     except DomainError as exc:
         return _error_page(request, exc)
     actions = [_with_help(available[n]) for n in HALL_ACTIONS if n in available]
-    statement = None
+    statement, custody = None, ""
     if "sign_in_opening" in available and entity and (h.get("mine") or {}).get("submitted_at"):
         statement = sign_in_statement(project["code"], entity).decode()
+        custody = _custody_fingerprint(platform, account)
     return render(
         request,
         "hall.html",
         h=h,
         actions=actions,
         statement=statement,
+        custody=custody,
         phases=HALL_PHASES,
         statuses=STATUS,
         server_now=platform.clock.now().isoformat(),
     )
+
+
+def _custody_fingerprint(platform: Any, account: Account | None) -> str:
+    """The fingerprint of the account's custody signing key (去介质), or ""."""
+    from ggzy.pki.custody import custody_of
+
+    if account is None:
+        return ""
+    with platform.read() as conn:
+        found = custody_of(conn, account.username)
+    return found[0].fingerprint if found else ""
 
 
 # ---------------------------------------------------------------- sign-in

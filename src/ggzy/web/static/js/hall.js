@@ -195,3 +195,47 @@ function follow(node) {
 }
 
 if (root) follow(root);
+
+// 开标签到 with a custody key (去介质): unlock it once for a signature over the statement's
+// SHA-256, put the signature into the sign-in form and submit it.
+const custody = document.getElementById("custody-sign-in");
+if (custody) {
+  const button = custody.querySelector("[data-custody-sign-in]");
+  const passphrase = custody.querySelector("[data-passphrase]");
+  const say = (text) => { custody.querySelector("[data-custody-status]").textContent = text; };
+  button.addEventListener("click", async () => {
+    const form = document.querySelector("form[data-action=sign_in_opening]");
+    if (!passphrase.value) {
+      say("请输入托管口令 enter your custody passphrase");
+      passphrase.focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      const bytes = new TextEncoder().encode(custody.dataset.statement);
+      const digest = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)),
+        (b) => b.toString(16).padStart(2, "0")).join("");
+      const response = await fetch("/api/v1/custody/sign", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          fingerprint: custody.dataset.custody,
+          passphrase: passphrase.value,
+          digest,
+          digest_algorithm: "sha256",
+          purpose: `sign_in_opening ${custody.dataset.project}`,
+        }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(`${body.title_zh || ""} ${body.title || ""}`.trim());
+      passphrase.value = "";
+      form.querySelector("textarea[name=signature]").value = body.signature;
+      say("已签名，正在签到… signed: signing in…");
+      form.requestSubmit();
+    } catch (error) {
+      say(`签到失败 sign-in failed: ${error && error.message ? error.message : error}`);
+      button.disabled = false;
+    }
+  });
+}
