@@ -98,7 +98,12 @@ def _serve(platform: Platform, host: str, port: int) -> None:
     from ggzy.web.app import create_app  # imported late: the web layer is the heaviest part
 
     console.print(f"正在服务 / serving [bold]http://{host}:{port}/[/bold]（Ctrl+C 停止 / to stop）")
-    uvicorn.run(create_app(platform, scheduler_interval=10.0), host=host, port=port)
+    uvicorn.run(  # no per-message deflate: the halls send one state to thousands (0005)
+        create_app(platform, scheduler_interval=10.0),
+        host=host,
+        port=port,
+        ws_per_message_deflate=False,
+    )
 
 
 # ---------------------------------------------------------------- commands

@@ -181,8 +181,35 @@ def serve(port: int, offset: float) -> None:
     platform = create_platform(
         settings, RunningClock(offset), NodeKey.load_or_create(settings.node_key_path)
     )
+    app: Any = create_app(platform)
+    profile = os.environ.get("GGZY_BENCH_PROFILE")  # path: the server's cProfile
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        inner, timer = app, []
+
+        def dump() -> None:
+            prof.disable()
+            prof.dump_stats(profile)
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            if not timer:  # the first request starts the clock
+                timer.append(
+                    asyncio.get_running_loop().call_later(
+                        float(os.environ.get("GGZY_BENCH_PROFILE_SECONDS", "40")), dump
+                    )
+                )
+            await inner(scope, receive, send)
+
+        prof.enable()
     uvicorn.run(
-        create_app(platform), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws_per_message_deflate=False,  # as `ggzy serve` runs it (decision 0005)
     )
 
 
@@ -201,7 +228,7 @@ def serve_bare(port: int, size: int) -> None:
             clients.discard(ws)
 
     async def main() -> None:
-        async with ws_serve(handler, "127.0.0.1", port, max_queue=None):
+        async with ws_serve(handler, "127.0.0.1", port, max_queue=None, compression=None):
             i = 0
             while True:
                 await asyncio.sleep(1.0)
@@ -212,47 +239,98 @@ def serve_bare(port: int, size: int) -> None:
     asyncio.run(main())
 
 
+class _Watcher(asyncio.Protocol):
+    """One watcher on a bare socket: the upgrade by hand, then unmasked server frames parsed
+    just enough to time each message (the instrument must cost little beside the server)."""
+
+    def __init__(self, request: bytes, receipts: list[tuple[float, int, float]]) -> None:
+        self.request = request
+        self.receipts = receipts
+        self.buffer = bytearray()
+        self.upgraded = asyncio.get_running_loop().create_future()
+        self.parts: list[bytes] = []
+
+    def connection_made(self, transport: Any) -> None:
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        self.buffer += data
+        if not self.upgraded.done():
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            ok = self.buffer.startswith(b"HTTP/1.1 101")
+            del self.buffer[: end + 4]
+            if not ok:
+                self.upgraded.set_exception(RuntimeError("the upgrade was refused"))
+                return
+            self.upgraded.set_result(None)
+        buf = self.buffer
+        while len(buf) >= 2:
+            fin, length, head = buf[0] & 0x80, buf[1] & 0x7F, 2
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length, head = int.from_bytes(buf[2:4], "big"), 4
+            elif length == 127:
+                if len(buf) < 10:
+                    return
+                length, head = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < head + length:
+                return
+            opcode = buf[0] & 0x0F
+            payload = bytes(buf[head : head + length])
+            del buf[: head + length]
+            if opcode in (0, 1, 2):
+                self.parts.append(payload)
+                if fin:
+                    self.receipts.append((now, *_index(b"".join(self.parts))))
+                    self.parts = []
+
+
+def _index(message: bytes) -> tuple[int, float]:
+    """A message's event index, and the bare server's send stamp (0 for the hall)."""
+    if message.startswith(b'{"i":'):
+        head = json.loads(message[: message.index(b"}") + 1])
+        return int(head["i"]), float(head["t0"])
+    return message.count(b'"raised_at"') + message.count(b'"answered_at":"'), 0.0
+
+
 def watch(url: str, count: int, out: str) -> None:
     """A client process: `count` watchers; prints "ready", records until stdin closes.
 
     Each receipt is kept as (time received, event index, send time stamped by the bare server
     or 0): the hall's index is how many objections were raised plus answered in the state.
     """
-    from websockets.asyncio.client import connect
+    import base64
+    from urllib.parse import urlsplit
 
+    parts = urlsplit(url)
     received: list[list[tuple[float, int, float]]] = [[] for _ in range(count)]
 
-    def parse(message: str) -> tuple[int, float]:
-        if message.startswith('{"i":'):
-            head = json.loads(message[: message.index("}") + 1])
-            return int(head["i"]), float(head["t0"])
-        return message.count('"raised_at"') + message.count('"answered_at":"'), 0.0
-
-    async def one(n: int, gate: asyncio.Semaphore, ready: list[int]) -> None:
+    async def one(n: int, gate: asyncio.Semaphore) -> Any:
+        request = (
+            f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
         async with gate:
-            ws = await connect(url, max_size=None, open_timeout=120)
-        ready.append(1)
-        mine = received[n]
-        try:
-            async for message in ws:
-                now = time.time()
-                mine.append((now, *parse(str(message))))
-        except Exception:  # the run ends by closing the connections
-            return
+            loop = asyncio.get_running_loop()
+            transport, protocol = await loop.create_connection(
+                lambda: _Watcher(request, received[n]), parts.hostname, parts.port
+            )
+            await asyncio.wait_for(protocol.upgraded, 120)
+        return transport
 
     async def main() -> None:
         gate = asyncio.Semaphore(50)
-        ready: list[int] = []
-        tasks = [asyncio.create_task(one(n, gate, ready)) for n in range(count)]
-        while len(ready) < count:
-            await asyncio.sleep(0.05)
-            failed = next((t for t in tasks if t.done() and t.exception()), None)
-            if failed is not None:
-                raise RuntimeError(f"a watcher could not connect: {failed.exception()}")
+        transports = await asyncio.gather(*(one(n, gate) for n in range(count)))
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-        for t in tasks:
-            t.cancel()
+        for t in transports:
+            t.close()
 
     asyncio.run(main())
     Path(out).write_text(json.dumps(received))
@@ -340,12 +418,14 @@ def _bare_delays(watchers: list[list[Any]], events: int) -> dict[str, Any]:
     return _summary(delays, missing)
 
 
-def _drive(base: str, seeded: dict[str, Any], events: int) -> dict[int, float]:
-    """Raise and answer objections, one event a second; when each request was sent."""
+def _drive(base: str, seeded: dict[str, Any], events: int) -> tuple[dict[int, float], list[float]]:
+    """Raise and answer objections, one event a second: when each request was sent, and how
+    long each took to be answered (the action alone, before any fan-out)."""
     import httpx
 
     code = seeded["project"]
     sent: dict[int, float] = {}
+    answered: list[float] = []
     with httpx.Client(base_url=base, timeout=60) as client:
 
         def token(username: str) -> dict[str, str]:
@@ -375,8 +455,9 @@ def _drive(base: str, seeded: dict[str, Any], events: int) -> dict[int, float]:
                     headers=tenderee,
                 )
             r.raise_for_status()
+            answered.append(time.time() - sent[n])
         time.sleep(2.0)
-    return sent
+    return sent, answered
 
 
 def _hall_message_size(base: str, code: str) -> int:
@@ -421,7 +502,7 @@ def run(watchers: int, events: int, processes: int) -> dict[str, Any]:
                 folder,
             )
             connect_seconds = time.perf_counter() - started
-            sent = _drive(base, seeded, events)
+            sent, answered = _drive(base, seeded, events)
             ours = _hall_delays(_collect(clients), sent)
             peak = _peak_kib(server.pid)
         finally:
@@ -435,6 +516,7 @@ def run(watchers: int, events: int, processes: int) -> dict[str, Any]:
             "connect_seconds": round(connect_seconds, 1),
             "message_bytes_about": size,
             **{f"hall_{k}": v for k, v in ours.items()},
+            "action_p50_ms": round(sorted(answered)[len(answered) // 2] * 1000, 1),
             "goal_p99_ms": 200,
             "server_peak_rss_mb": round(peak / 1024, 1) if peak else None,
             **{f"bare_{k}": v for k, v in bare.items()},
@@ -462,7 +544,7 @@ def _bare(watchers: int, events: int, processes: int, folder: Path, size: int) -
         _wait_port(port, server)
         clients = _watchers(f"ws://127.0.0.1:{port}/", watchers, processes, folder)
         first = time.time()
-        time.sleep(events + 1.5)
+        time.sleep(events + 3)
         received = _collect(clients)
     finally:
         server.terminate()
