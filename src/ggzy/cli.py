@@ -49,6 +49,8 @@ projections_app = typer.Typer(help="投影（当前状态表） / projections.",
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
+node_app = typer.Typer(help="节点互联 / peer nodes.", no_args_is_help=True)
+app.add_typer(node_app, name="node")
 docs_app = typer.Typer(help="文档 / documentation.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 bench_app = typer.Typer(
@@ -228,6 +230,59 @@ def projections_rebuild() -> None:
         count = rebuild(conn)
     platform.engine.dispose()
     console.print(f"投影已由 {count} 个事件重建 / projections rebuilt from {count} events")
+
+
+# ---------------------------------------------------------------- nodes (互联)
+
+
+@node_app.command("add-peer")
+def node_add_peer(
+    url: str = typer.Argument(..., help="对方节点地址 / the peer's base URL."),
+    key_id: str | None = typer.Option(None, "--key-id", help="预期密钥标识 / expected key id."),
+) -> None:
+    """添加互联节点（读取其节点标识与公钥） / follow another node's feed."""
+    from ggzy.exchange.peers import add_peer
+
+    settings = load_settings()
+    _upgrade(settings)
+    peer = add_peer(_platform(settings), url, key_id)
+    console.print(f"已添加 / added {peer['node_id']}（{peer['name']}）key {peer['key_id']}")
+
+
+@node_app.command("pull")
+def node_pull(
+    node_id: str | None = typer.Argument(None, help="节点标识（默认全部） / one peer, or all."),
+) -> None:
+    """拉取并验证互联节点的事件订阅，见证其树头 / pull, verify and witness peers (JSON)."""
+    import json
+
+    from ggzy.exchange.peers import list_peers, pull
+
+    settings = load_settings()
+    _upgrade(settings)
+    platform = _platform(settings)
+    with platform.read() as conn:
+        wanted = [node_id] if node_id else [p["node_id"] for p in list_peers(conn)]
+    results = [pull(platform, n).as_json() for n in wanted]
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    if any(r["refused"] for r in results):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@ledger_app.command("audit")
+def ledger_audit(
+    urls: list[str] = typer.Argument(..., help="节点地址 / node URLs."),
+) -> None:
+    """审计一组节点：树头签名、相互见证与一致性证明 / audit nodes' heads and cosignatures."""
+    from ggzy.exchange.audit import audit
+
+    report = audit(urls)
+    for line in report.passed:
+        console.print(f"通过 ok   {line}", markup=False)
+    for line in report.failed:
+        console.print(f"失败 FAIL {line}", markup=False)
+    if not report.ok:
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 # ---------------------------------------------------------------- entry point

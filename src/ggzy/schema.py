@@ -21,6 +21,7 @@ TABLE_MODULES = (
     "ggzy.pki.bindings",
     "ggzy.pki.login",
     "ggzy.transfer.tables",
+    "ggzy.exchange.tables",
 )
 
 

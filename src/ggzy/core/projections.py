@@ -77,6 +77,10 @@ def iter_events(conn: Connection, after: int = 0, batch: int = 1000) -> Iterator
             yield ev
 
 
+# Other sources of applied events (ggzy.exchange.peers registers the peers' replicated ones).
+REPLAYED_SOURCES: list[Callable[[Connection], list[RecordedEvent]]] = []
+
+
 def rebuild(conn: Connection) -> int:
     """Empty every projection table and replay the whole log; returns events replayed."""
     for table in reversed(_dependency_order()):
@@ -85,6 +89,10 @@ def rebuild(conn: Connection) -> int:
     for ev in iter_events(conn):
         apply(conn, ev)
         count += 1
+    for source in REPLAYED_SOURCES:  # events of other nodes this node applied (federation)
+        for ev in source(conn):
+            apply(conn, ev)
+            count += 1
     return count
 
 

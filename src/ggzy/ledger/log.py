@@ -164,7 +164,8 @@ def sign_head(conn: Connection, key: NodeKey, node_id: str, size: int, now: date
     return head
 
 
-def _head(row: object) -> TreeHead:
+def head_from_row(row: object) -> TreeHead:
+    """A TreeHead from a tree_heads row."""
     r = row._mapping  # type: ignore[attr-defined]
     return TreeHead(
         int(r["tree_size"]),
@@ -180,23 +181,23 @@ def _head(row: object) -> TreeHead:
 def latest_head(conn: Connection) -> TreeHead | None:
     """The newest signed tree head."""
     row = conn.execute(select(tree_heads).order_by(tree_heads.c.tree_size.desc()).limit(1)).first()
-    return _head(row) if row else None
+    return head_from_row(row) if row else None
 
 
 def head_at(conn: Connection, size: int) -> TreeHead | None:
     """The signed tree head for exactly `size` leaves, if one was signed."""
     row = conn.execute(select(tree_heads).where(tree_heads.c.tree_size == size)).first()
-    return _head(row) if row else None
+    return head_from_row(row) if row else None
 
 
 def heads_after(conn: Connection, after: int, limit: int) -> list[TreeHead]:
     """Signed tree heads with tree_size > after, oldest first (a page)."""
     q = select(tree_heads).where(tree_heads.c.tree_size > after)
     rows = conn.execute(q.order_by(tree_heads.c.tree_size).limit(limit))
-    return [_head(r) for r in rows]
+    return [head_from_row(r) for r in rows]
 
 
 def all_heads(conn: Connection) -> list[TreeHead]:
     """Every signed tree head, oldest first."""
     rows = conn.execute(select(tree_heads).order_by(tree_heads.c.tree_size))
-    return [_head(r) for r in rows]
+    return [head_from_row(r) for r in rows]

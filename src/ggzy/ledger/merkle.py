@@ -217,6 +217,19 @@ class IncrementalRoot:
         """Number of leaves appended so far."""
         return self._size
 
+    def state(self) -> list[tuple[int, bytes]]:
+        """The frontier: one (level, hash) per perfect subtree on the right edge."""
+        return list(self._stack)
+
+    @classmethod
+    def resume(cls, size: int, state: Sequence[tuple[int, bytes]]) -> IncrementalRoot:
+        """Continue from a saved frontier of `size` leaves (see :meth:`state`)."""
+        if sum(1 << level for level, _ in state) != size:
+            raise ValueError("the frontier does not add up to the size")
+        root = cls()
+        root._stack, root._size = list(state), size
+        return root
+
     def append(self, leaf_hash: bytes) -> None:
         """Append a leaf by its 32-byte leaf hash (see :func:`leaf_hash`)."""
         if not _is_hash(leaf_hash):

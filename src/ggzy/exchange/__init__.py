@@ -1,0 +1,1 @@
+"""Exchange between nodes: signed feeds, peers, replicated registry events, witnessed ledgers."""

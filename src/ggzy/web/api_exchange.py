@@ -1,0 +1,81 @@
+"""Node interconnection API (节点互联): who this node is, its feed, its peers and cosignatures."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from ggzy.core.errors import forbidden
+from ggzy.exchange import peers
+from ggzy.exchange.feed import MAX_PAGE, feed_page
+from ggzy.registry.handlers import Account
+from ggzy.web.auth import platform_of, require_account
+
+router = APIRouter(prefix="/api/v1")
+Caller = Annotated[Account, Depends(require_account)]
+
+
+def _require_admin(account: Account) -> None:
+    if not account.has_role("platform_admin"):
+        raise forbidden("仅平台管理员可管理互联节点", "only a platform administrator manages peers")
+
+
+@router.get("/node", tags=["exchange"], summary="本节点 / this node")
+def node(request: Request) -> dict[str, Any]:
+    """This node's id, name, Ed25519 public key and the centers it hosts."""
+    return peers.node_info(platform_of(request))
+
+
+@router.get("/feed", tags=["exchange"], summary="事件订阅 / the node's event feed")
+def feed(
+    request: Request,
+    after: int = Query(0, ge=0, description="已读到的事件序号 / last sequence number held"),
+    limit: int = Query(500, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    """Events after `after` with their leaf hashes and the newest head reached; contents of
+    public events, and for a peer node signing its request, of the events the network shares."""
+    platform = platform_of(request)
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    with platform.read() as conn:
+        peer = peers.requesting_peer(conn, request.headers, "GET", path, platform.clock.now())
+        page = feed_page(conn, after, limit, peer=peer is not None)
+    return {"node": platform.settings.node_id, "reader": peer, **page}
+
+
+@router.get("/ledger/cosignatures", tags=["ledger"], summary="见证签名 / this node's cosignatures")
+def node_cosignatures(
+    request: Request,
+    node: str | None = Query(None, description="被见证的节点 / the witnessed node"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """Signatures of this node over peers' tree heads it recomputed and verified."""
+    with platform_of(request).read() as conn:
+        return peers.cosignatures_of(conn, node, limit)
+
+
+@router.get("/peers", tags=["exchange"], summary="互联节点 / peer nodes")
+def peer_list(request: Request) -> list[dict[str, Any]]:
+    """The nodes this node follows, how far each is verified, and any alert."""
+    with platform_of(request).read() as conn:
+        return peers.list_peers(conn)
+
+
+class NewPeer(BaseModel):
+    url: str = Field(min_length=8, max_length=500, description="节点地址 / the node's base URL")
+    key_id: str | None = Field(None, max_length=64, description="预期的节点密钥标识")
+
+
+@router.post("/peers", tags=["exchange"], summary="添加互联节点 / follow a node", status_code=201)
+def add_peer(body: NewPeer, account: Caller, request: Request) -> dict[str, Any]:
+    """Follow another node (platform administrators)."""
+    _require_admin(account)
+    return peers.add_peer(platform_of(request), body.url, body.key_id)
+
+
+@router.post("/peers/{node_id}/pull", tags=["exchange"], summary="拉取 / pull a peer's feed")
+def pull_peer(node_id: str, account: Caller, request: Request) -> dict[str, Any]:
+    """Read a peer's feed now, verify it, apply what the network shares, cosign its head."""
+    _require_admin(account)
+    return peers.pull(platform_of(request), node_id).as_json()

@@ -1,0 +1,320 @@
+"""Nodes as one network: three nodes on loopback, each with its own database and port, follow
+each other's signed feeds, roam entities, and witness each other's ledgers."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select, text
+
+from ggzy.bidding.tool import prepare_sealed_bid
+from ggzy.bootstrap import Platform, create_platform
+from ggzy.config import load_settings
+from ggzy.core.codes import make_credit_code
+from ggzy.core.documents import register_document
+from ggzy.core.tables import events
+from ggzy.exchange import peers
+from ggzy.exchange.audit import audit
+from ggzy.exchange.tables import peer_events
+from ggzy.ledger import log
+from ggzy.ledger.signing import NodeKey, verify_signature
+from ggzy.migrate import upgrade
+from ggzy.pki import bindings, trust
+from ggzy.pki.signatures import sign_detached
+from ggzy.pki.testca import TestCA
+from ggzy.procedures.engine import perform
+from ggzy.registry import handlers as registry
+from ggzy.web.app import create_app
+
+PASSWORD = "correct-horse-9"
+
+
+@dataclass
+class Node:
+    name: str
+    platform: Platform
+    url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def network(tmp_path: Path, clock: Any) -> Iterator[dict[str, Node]]:
+    """Nodes a (武汉), b (黄冈) and c (孝感): separate SQLite databases, keys and ports."""
+    nodes, servers = {}, []
+    for name in ("a", "b", "c"):
+        folder = tmp_path / name
+        settings = load_settings(
+            database_url=f"sqlite:///{folder / 'ggzy.db'}", data_dir=folder, node_id=f"node-{name}"
+        )
+        upgrade(settings.database_url)
+        platform = create_platform(settings, clock, NodeKey.generate())
+        port = _free_port()
+        config = uvicorn.Config(
+            create_app(platform), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "a node did not start"
+            time.sleep(0.02)
+        servers.append((server, thread))
+        nodes[name] = Node(name, platform, f"http://127.0.0.1:{port}")
+    centers = {
+        "a": ("420100", "武汉市公共资源交易中心", "武汉"),
+        "c": ("420900", "孝感市公共资源交易中心", "孝感"),
+    }
+    centers["b"] = ("421100", "黄冈市公共资源交易中心", "黄冈")
+    for name, node in nodes.items():
+        with node.platform.command("system") as uow:
+            registry.register_center(uow, *centers[name])
+    try:
+        yield nodes
+    finally:
+        for server, thread in servers:
+            server.should_exit = True
+            thread.join(timeout=10)
+        for node in nodes.values():
+            node.platform.engine.dispose()
+
+
+def follow(reader: Node, *followed: Node) -> None:
+    """reader follows each node; a node shares its registry only with nodes it follows too."""
+    for node in followed:
+        peers.add_peer(reader.platform, node.url)
+
+
+def join(*nodes: Node) -> None:
+    """Every node follows every other (the network's nodes exchange keys both ways)."""
+    for reader in nodes:
+        follow(reader, *(n for n in nodes if n is not reader))
+
+
+def company(node: Node, n: int, name: str, kinds: list[str], username: str, region: str) -> Any:
+    with node.platform.command("system") as uow:
+        code = make_credit_code("9", "1", region, f"MA{n:06d}")
+        registry.register_entity(
+            uow,
+            credit_code=code,
+            name=name,
+            kinds=kinds,
+            legal_representative="王建国",
+            contacts=[{"name": "李经办", "phone": "027-85551234"}],
+            qualifications=[],
+        )
+        return registry.create_account(
+            uow,
+            username=username,
+            display_name=name,
+            password=PASSWORD,
+            roles=["entity_admin"],
+            entity=code,
+        )
+
+
+def roaming_bidder(a: Node, clock: Any) -> tuple[Any, dict[str, Any], TestCA]:
+    """A CA on a's trust list and a bidder registered at a, with certificates bound there."""
+    ca = TestCA.create("湖北测试数字证书CA", "ecdsa", now=clock.now())
+    with a.platform.command("account:admin") as uow:
+        trust.add_ca(uow, ca.cert.der, ca.name, "root")
+    bidder = company(a, 11, "湖北楚天建设工程有限公司", ["bidder"], "chutian", "420100")
+    keys = {u: ca.issue(bidder.display_name, bidder.entity, usage=u) for u in ("sign", "encrypt")}
+    with a.platform.command(bidder.actor) as uow:
+        for usage, cert in keys.items():
+            bindings.bind_certificate(uow, bidder, cert.pem, usage)
+    return bidder, keys, ca
+
+
+def tender_at(c: Node, clock: Any) -> str:
+    """A construction tender registered and announced at c (孝感)."""
+    tenderee = company(c, 1, "孝感城市建设投资有限公司", ["tenderee"], "xgct", "420900")
+    sha, size = c.platform.documents.write([b"%PDF-1.4 tender document"])
+    now = clock.now()
+    with c.platform.engine.begin() as conn:
+        register_document(conn, sha, size, "招标文件.pdf", "application/pdf", now)
+    with c.platform.command(tenderee.actor, "420900") as uow:
+        code = perform(
+            uow,
+            tenderee,
+            None,
+            "register_project",
+            {"center": "420900", "title": "槐荫大道改造工程", "estimated_price": "9000000.00"},
+            method="construction.open_tendering",
+        )["code"]
+    with c.platform.command(tenderee.actor, "420900") as uow:
+        perform(
+            uow,
+            tenderee,
+            code,
+            "publish_announcement",
+            {
+                "tender_document": sha,
+                "doc_sale_start": now.isoformat(),
+                "doc_sale_end": (now + timedelta(days=7)).isoformat(),
+                "bid_deadline": (now + timedelta(days=21, hours=1)).isoformat(),
+                "announcement": "槐荫大道改造工程已批准建设，现公开招标。",
+            },
+        )
+    return code
+
+
+def test_an_entity_registered_at_one_node_signs_in_and_bids_at_another(network, clock):
+    a, c = network["a"], network["c"]
+    bidder, keys, _ = roaming_bidder(a, clock)
+    code = tender_at(c, clock)
+    join(a, c)
+    result = peers.pull(c.platform, "node-a")
+    assert result.refused is None and result.applied >= 6  # center, entity, account, CA, certs
+    with httpx.Client(base_url=c.url) as http:
+        challenge = http.post("/api/v1/auth/challenge").json()
+        blob = sign_detached(challenge["sign"].encode(), keys["sign"].key, keys["sign"].der)
+        login = http.post(
+            "/api/v1/auth/certificate",
+            json={
+                "challenge": challenge["challenge"],
+                "signature": base64.b64encode(blob).decode(),
+            },
+        )
+        assert login.status_code == 200, login.text  # signed in at c with a's registration
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        assert http.get("/api/v1/me", headers=auth).json()["account"]["username"] == "chutian"
+        r = http.post(f"/api/v1/projects/{code}/actions/obtain_documents", json={}, headers=auth)
+        assert r.status_code == 200, r.text
+        sealed = prepare_sealed_bid(
+            project=code,
+            bidder=bidder.entity,
+            bidder_name=bidder.display_name,
+            price=880_000_000,
+            duration_days=360,
+            quality="合格",
+            sign_key=keys["sign"].key,
+            sign_cert=keys["sign"].der,
+            encrypt_cert=keys["encrypt"].der,
+            now=clock.now(),
+        )
+        up = http.post(
+            "/api/v1/documents",
+            files={"file": ("bid.ggzyenv", sealed.envelope, "application/octet-stream")},
+            headers=auth,
+        )
+        assert up.status_code == 201, up.text
+        submitted = http.post(
+            f"/api/v1/projects/{code}/actions/submit_bid",
+            json={"sealed_file": up.json()["sha256"], "signature": sealed.signature},
+            headers=auth,
+        )
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["receipt"]["sealed_sha256"] == sealed.sealed_sha256
+
+
+def test_a_peer_receives_registrations_but_never_bids(network, clock):
+    a, c = network["a"], network["c"]
+    roaming_bidder(a, clock)
+    join(a, c)
+    code = tender_at(c, clock)
+    with httpx.Client(base_url=c.url) as http:
+        public = http.get("/api/v1/feed?after=0&limit=1000").json()
+    shown = {e["type"] for e in public["entries"] if e["leaf"]}
+    assert "ProjectRegistered" in shown and "EntityRegistered" not in shown
+    result = peers.pull(a.platform, "node-c")
+    with a.platform.read() as conn:
+        kinds = {r.type for r in conn.execute(select(peer_events))}
+        assert registry.find_entity(conn, make_credit_code("9", "1", "420900", "MA000001"))
+    assert kinds >= {"EntityRegistered", "AccountCreated", "CenterRegistered"}
+    assert not kinds & {"BidSubmitted", "ProjectRegistered"}
+    assert result.verified_size > 0 and code
+
+
+def test_every_verified_head_is_cosigned_and_the_audit_passes(network, clock):
+    a, b, c = network["a"], network["b"], network["c"]
+    roaming_bidder(a, clock)
+    follow(b, a, c)
+    follow(c, a)
+    for reader, node in ((b, "node-a"), (b, "node-c"), (c, "node-a")):
+        assert peers.pull(reader.platform, node).refused is None
+    with httpx.Client(base_url=b.url) as http:
+        [cosig] = http.get("/api/v1/ledger/cosignatures?node=node-a").json()
+        b_key = http.get("/api/v1/node").json()["public_key"]
+    assert verify_signature(b_key, cosig["signed_body"], base64.b64decode(cosig["signature"]))
+    with a.platform.read() as conn:
+        assert log.latest_head(conn).root_hash.hex() == cosig["root_hash"]
+    report = audit([a.url, b.url, c.url])
+    assert report.ok, report.failed
+    assert sum("witnessed node-a" in line for line in report.passed) == 2
+
+
+def rewrite_history(node: Node) -> None:
+    """What an operator holding the node key could do: change an old event and rebuild the
+    whole tree and its signed heads so that the node's own checks pass."""
+    platform = node.platform
+    with platform.engine.begin() as conn:
+        for trigger in conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ).scalars():
+            conn.execute(text(f'DROP TRIGGER "{trigger}"'))
+        conn.execute(
+            text("UPDATE events SET payload = replace(payload, '楚天', '楚地') WHERE seq = 3")
+        )
+        conn.execute(text("DELETE FROM ledger_nodes"))
+        conn.execute(text("DELETE FROM tree_heads"))
+        conn.execute(text("UPDATE ledger_state SET size = 0"))
+    from ggzy.core.projections import row_to_event
+
+    with platform.engine.begin() as conn:
+        rows = [row_to_event(r) for r in conn.execute(select(events).order_by(events.c.seq))]
+        log.append_leaves(conn, 0, [ev.canonical() for ev in rows], log.NodeReader(conn))
+        conn.execute(text("UPDATE ledger_state SET size = :n"), {"n": len(rows)})
+        log.sign_head(
+            conn, platform.node_key, platform.settings.node_id, len(rows), clock_now(node)
+        )
+
+
+def clock_now(node: Node) -> Any:
+    return node.platform.clock.now()
+
+
+def test_a_node_that_rewrites_its_history_is_caught_by_its_peers(network, clock):
+    a, b = network["a"], network["b"]
+    roaming_bidder(a, clock)
+    follow(b, a)
+    assert peers.pull(b.platform, "node-a").refused is None
+    rewrite_history(a)
+    company(a, 12, "武汉江城路桥集团有限公司", ["bidder"], "jiangcheng", "420100")  # a new head
+    result = peers.pull(b.platform, "node-a")
+    assert result.refused is not None and result.refused["kind"] == "root-mismatch"
+    with b.platform.read() as conn:
+        [peer] = peers.list_peers(conn)
+        alert = conn.execute(select(events).where(events.c.type == "PeerHeadRefused")).one()
+    assert peer["status"] == "alert" and alert.subject_id == "node-a"
+    assert peers.pull(b.platform, "node-a").refused["kind"] == "root-mismatch"  # stays refused
+    report = audit([a.url, b.url])
+    assert not report.ok
+    assert any("history rewritten" in line for line in report.failed)
+
+
+def test_a_node_not_followed_back_reads_only_what_is_public(network, clock):
+    a, c = network["a"], network["c"]
+    roaming_bidder(a, clock)
+    follow(c, a)  # a does not follow c: c is a stranger to a
+    result = peers.pull(c.platform, "node-a")
+    with c.platform.read() as conn:
+        kinds = {r.type for r in conn.execute(select(peer_events))}
+    assert result.refused is None and result.verified_size == result.read
+    assert "CertificateAuthorityAdded" in kinds and "EntityRegistered" not in kinds
