@@ -22,6 +22,7 @@ TABLE_MODULES = (
     "ggzy.pki.login",
     "ggzy.transfer.tables",
     "ggzy.exchange.tables",
+    "ggzy.credit.tables",
 )
 
 

@@ -23,6 +23,7 @@ from ggzy.bootstrap import Platform, create_platform
 from ggzy.config import load_settings
 from ggzy.core.codes import make_credit_code
 from ggzy.core.documents import register_document
+from ggzy.core.errors import DomainError
 from ggzy.core.tables import events
 from ggzy.exchange import peers
 from ggzy.exchange.audit import audit
@@ -144,21 +145,26 @@ def roaming_bidder(a: Node, clock: Any) -> tuple[Any, dict[str, Any], TestCA]:
 
 def tender_at(c: Node, clock: Any) -> str:
     """A construction tender registered and announced at c (孝感)."""
-    tenderee = company(c, 1, "孝感城市建设投资有限公司", ["tenderee"], "xgct", "420900")
+    return tender_at_center(c, clock, "420900")
+
+
+def tender_at_center(c: Node, clock: Any, center: str) -> str:
+    """A construction tender registered and announced at a node's center."""
+    tenderee = company(c, 1, f"{center}城市建设投资有限公司", ["tenderee"], f"ct{center}", center)
     sha, size = c.platform.documents.write([b"%PDF-1.4 tender document"])
     now = clock.now()
     with c.platform.engine.begin() as conn:
         register_document(conn, sha, size, "招标文件.pdf", "application/pdf", now)
-    with c.platform.command(tenderee.actor, "420900") as uow:
+    with c.platform.command(tenderee.actor, center) as uow:
         code = perform(
             uow,
             tenderee,
             None,
             "register_project",
-            {"center": "420900", "title": "槐荫大道改造工程", "estimated_price": "9000000.00"},
+            {"center": center, "title": "槐荫大道改造工程", "estimated_price": "9000000.00"},
             method="construction.open_tendering",
         )["code"]
-    with c.platform.command(tenderee.actor, "420900") as uow:
+    with c.platform.command(tenderee.actor, center) as uow:
         perform(
             uow,
             tenderee,
@@ -318,3 +324,62 @@ def test_a_node_not_followed_back_reads_only_what_is_public(network, clock):
         kinds = {r.type for r in conn.execute(select(peer_events))}
     assert result.refused is None and result.verified_size == result.read
     assert "CertificateAuthorityAdded" in kinds and "EntityRegistered" not in kinds
+
+
+def test_a_credit_record_made_at_one_node_stops_a_bid_at_another(network, clock):
+    from ggzy.credit import records
+
+    a, c = network["a"], network["c"]
+    bidder, keys, _ = roaming_bidder(c, clock)  # registered at c
+    join(a, c)
+    assert peers.pull(a.platform, "node-c").refused is None
+    code = tender_at_center(a, clock, "420100")
+    with c.platform.command("system") as uow:
+        regulator = registry.create_account(
+            uow,
+            username="xg-jianguan",
+            display_name="孝感市住建局监管员",
+            password=PASSWORD,
+            roles=["regulator"],
+            center="420900",
+        )
+    with c.platform.command(regulator.actor) as uow:
+        record = records.add_record(
+            uow,
+            regulator,
+            {
+                "credit_code": bidder.entity,
+                "list": "tendering_ban",
+                "authority": "孝感市住房和城乡建设局",
+                "decision": "孝建罚〔2026〕3号",
+                "reason": "弄虚作假骗取中标",
+            },
+        )
+    assert peers.pull(a.platform, "node-c").applied >= 1
+    with a.platform.read() as conn:
+        roaming = registry.get_account(conn, bidder.username)
+        assert [
+            r["id"] for r in records.records_in_force(conn, bidder.entity, clock.now().date())
+        ] == [record["id"]]
+    with a.platform.command(roaming.actor, "420100") as uow:
+        perform(uow, roaming, code, "obtain_documents", {})  # a warning only
+    sealed = prepare_sealed_bid(
+        project=code,
+        bidder=bidder.entity,
+        bidder_name=bidder.display_name,
+        price=880_000_000,
+        duration_days=360,
+        quality="合格",
+        sign_key=keys["sign"].key,
+        sign_cert=keys["sign"].der,
+        encrypt_cert=keys["encrypt"].der,
+        now=clock.now(),
+    )
+    sha, size = a.platform.documents.write([sealed.envelope])
+    with a.platform.engine.begin() as conn:
+        register_document(conn, sha, size, "bid.ggzyenv", "application/octet-stream", clock.now())
+    with pytest.raises(DomainError) as refused, a.platform.command(roaming.actor, "420100") as uow:
+        perform(
+            uow, roaming, code, "submit_bid", {"sealed_file": sha, "signature": sealed.signature}
+        )
+    assert refused.value.code == "credit-barred"

@@ -32,8 +32,9 @@ from ggzy.ledger.tables import tree_heads
 
 FORMAT = "ggzy-feed/1"
 MAX_PAGE = 1000
-# Confidential events the network shares with its peer nodes (never with the public): who is
-# registered and with which roles, so an entity registered once trades in every city.
+# Events a peer node applies to its own state: who is registered and with which roles (shared
+# with peers only, never with the public), the CA trust list and the credit lists (public), so
+# an entity registered once trades in every city and a dishonest one is stopped in all.
 NETWORK_TYPES = frozenset(
     {
         "CenterRegistered",
@@ -43,6 +44,8 @@ NETWORK_TYPES = frozenset(
         "CertificateAuthorityAdded",
         "CertificateAuthorityRemoved",
         "RevocationListImported",
+        "CreditRecordAdded",
+        "CreditRecordRepaired",
     }
 )
 

@@ -389,6 +389,11 @@ def calendar_for(conn: Connection, center: str | None) -> WorkingCalendar:
     return center_calendar(conn, center)
 
 
+# Checks every action passes before its effect (modules register theirs: ggzy.credit); each
+# returns what it checked, for the action's event, or raises a DomainError.
+ACTION_CHECKS: list[Callable[[Context], dict[str, Any]]] = []
+
+
 def perform(
     uow: UnitOfWork,
     account: Account,
@@ -448,10 +453,13 @@ def perform(
     ctx = Context(uow, account, roles, proc, action, project, data, calendar_for(uow.conn, center))
     _check_time(ctx)
     _check_periods(ctx)
+    checked: dict[str, Any] = {}
+    for check in ACTION_CHECKS:  # e.g. credit (失信联合惩戒): refuse, or keep what was checked
+        checked |= check(ctx)
     fn, _ = EFFECTS[action.effect]
     outcome = fn(ctx)
     new_stage = action.outcomes[outcome.name] if outcome.name else action.to_stage
-    payload: dict[str, Any] = {"action": action.name, **outcome.payload}
+    payload: dict[str, Any] = {"action": action.name, **outcome.payload, **checked}
     if attached:  # which uploaded file each document input named (资料要件, for the archive)
         payload["attached"] = attached
     documents = tuple(dict.fromkeys((*outcome.documents, *attached.values())))
