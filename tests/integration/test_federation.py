@@ -253,8 +253,10 @@ def test_every_verified_head_is_cosigned_and_the_audit_passes(network, clock):
     roaming_bidder(a, clock)
     follow(b, a, c)
     follow(c, a)
-    for reader, node in ((b, "node-a"), (b, "node-c"), (c, "node-a")):
-        assert peers.pull(reader.platform, node).refused is None
+    pulled = peers.pull_all(b.platform)  # one round of b's follower: both its peers
+    assert [r.node_id for r in pulled] == ["node-a", "node-c"]
+    assert all(r.refused is None for r in pulled)
+    assert peers.pull(c.platform, "node-a").refused is None
     with httpx.Client(base_url=b.url) as http:
         [cosig] = http.get("/api/v1/ledger/cosignatures?node=node-a").json()
         b_key = http.get("/api/v1/node").json()["public_key"]

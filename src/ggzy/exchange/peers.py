@@ -407,4 +407,19 @@ def replayed_peer_events(conn: Connection) -> list[RecordedEvent]:
     return [_event(json.loads(r.canonical)) for r in rows]
 
 
+def pull_all(platform: Platform) -> list[PullResult]:
+    """Pull every peer not in alert (one round of the follower); failures are logged."""
+    import logging
+
+    with platform.read() as conn:
+        wanted = [p["node_id"] for p in list_peers(conn) if p["status"] == "ok"]
+    results = []
+    for node_id in wanted:
+        try:
+            results.append(pull(platform, node_id))
+        except DomainError as exc:  # unreachable for now: the next round tries again
+            logging.getLogger("ggzy.peers").warning("pull %s: %s", node_id, exc.en)
+    return results
+
+
 projections.REPLAYED_SOURCES.append(replayed_peer_events)

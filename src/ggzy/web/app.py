@@ -27,7 +27,7 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = None
-        if scheduler_interval:
+        if scheduler_interval:  # due actions (开标 at the deadline) and peers' feeds
             task = asyncio.create_task(_run_scheduler(platform, scheduler_interval))
         halls = hall.hub_of(app)
         await halls.start()
@@ -75,11 +75,13 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
 
 async def _run_scheduler(platform: Platform, interval: float) -> None:
     """Every `interval` seconds, perform due automatic actions (开标 at the deadline)."""
+    from ggzy.exchange.peers import pull_all
     from ggzy.procedures.scheduler import run_due
 
     while True:
-        try:
-            await anyio.to_thread.run_sync(run_due, platform)
-        except Exception:  # a failed round is logged and retried, never silently dropped
-            logging.getLogger("ggzy.scheduler").exception("scheduler round failed")
+        for job in (run_due, pull_all):
+            try:
+                await anyio.to_thread.run_sync(job, platform)
+            except Exception:  # a failed round is logged and retried, never silently dropped
+                logging.getLogger("ggzy.scheduler").exception("scheduler round failed")
         await asyncio.sleep(interval)
