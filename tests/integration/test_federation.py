@@ -385,3 +385,24 @@ def test_a_credit_record_made_at_one_node_stops_a_bid_at_another(network, clock)
             uow, roaming, code, "submit_bid", {"sealed_file": sha, "signature": sealed.signature}
         )
     assert refused.value.code == "credit-barred"
+
+
+def test_a_bidder_sees_the_open_projects_of_every_node_in_one_workspace(network, clock):
+    a, c = network["a"], network["c"]
+    bidder, _, _ = roaming_bidder(a, clock)
+    code = tender_at(c, clock)
+    join(a, c)
+    assert peers.pull(a.platform, "node-c").refused is None
+    with httpx.Client(base_url=a.url) as http:
+        [found] = http.get("/api/v1/network/projects?stage=bidding").json()
+        assert found["code"] == code and found["url"] == f"{c.url}/projects/{code}"
+        assert found["bid_deadline"] and found["node_id"] == "node-c"
+        http.cookies.set("ggzy_csrf", "x" * 32)
+        login = http.post(
+            "/login",
+            data={"username": bidder.username, "password": PASSWORD, "csrf_token": "x" * 32},
+            follow_redirects=True,
+        )
+        assert login.status_code == 200 and login.url.path == "/workspace", login.text[:300]
+        page = http.get("/workspace")
+    assert "交易一张网" in page.text and found["url"] in page.text

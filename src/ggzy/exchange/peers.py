@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ggzy.core import projections
 from ggzy.core.errors import DomainError
 from ggzy.core.events import NewEvent, RecordedEvent, canonical_json, event_type, format_time
 from ggzy.exchange.feed import FeedRefused, Frontier, check_page
-from ggzy.exchange.tables import cosignatures, peer_events, peers
+from ggzy.exchange.tables import cosignatures, network_projects, peer_events, peers
 from ggzy.ledger.signing import key_id_of, verify_signature
 
 if TYPE_CHECKING:
@@ -283,6 +283,8 @@ def _store_page(platform: Platform, row: Any, checked: Any, result: PullResult) 
     with platform.engine.begin() as conn:
         for seq, canonical, ev in checked.events:
             if ev.type not in NETWORK_TYPES:
+                if ev.subject_type == "project" and ev.public:
+                    _network_project(conn, row.node_id, ev, now)
                 continue
             status, note = "applied", None
             try:
@@ -311,6 +313,59 @@ def _store_page(platform: Platform, row: Any, checked: Any, result: PullResult) 
             _cosign(conn, platform, row.node_id, head["tree_size"], root, row.key_id, now)
             result.verified_size = head["tree_size"]
         conn.execute(update(peers).where(peers.c.node_id == row.node_id).values(**values))
+
+
+def _network_project(conn: Connection, node_id: str, ev: RecordedEvent, now: datetime) -> None:
+    """Follow a peer's project from its public events: registered, then each stage and date."""
+    p = ev.payload
+    key = (network_projects.c.node_id == node_id) & (network_projects.c.code == ev.subject_id)
+    if ev.type == "ProjectRegistered":
+        conn.execute(delete(network_projects).where(key))
+        conn.execute(
+            network_projects.insert().values(
+                node_id=node_id,
+                code=ev.subject_id,
+                title=str(p.get("title", ""))[:200],
+                center=str(p.get("center", ""))[:6],
+                method=str(p.get("method", ""))[:64],
+                stage=str(p.get("stage", "registered"))[:32],
+                bid_deadline=None,
+                updated_at=now,
+            )
+        )
+        return
+    values: dict[str, Any] = {}
+    if isinstance(p.get("stage"), str):
+        values["stage"] = p["stage"][:32]
+    deadline = (p.get("set") or {}).get("bid_deadline") if isinstance(p.get("set"), dict) else None
+    if isinstance(deadline, str):
+        values["bid_deadline"] = deadline[:40]
+    if values:
+        conn.execute(update(network_projects).where(key).values(updated_at=now, **values))
+
+
+def projects_elsewhere(conn: Connection, stage: str | None = None) -> list[dict[str, Any]]:
+    """Other nodes' projects (交易一张网), with where to act on them."""
+    q = select(network_projects, peers.c.url, peers.c.name).join(
+        peers, peers.c.node_id == network_projects.c.node_id
+    )
+    if stage:
+        q = q.where(network_projects.c.stage == stage)
+    rows = conn.execute(q.order_by(network_projects.c.bid_deadline, network_projects.c.code))
+    return [
+        {
+            "node_id": r.node_id,
+            "node_name": r.name,
+            "code": r.code,
+            "title": r.title,
+            "center": r.center,
+            "method": r.method,
+            "stage": r.stage,
+            "bid_deadline": r.bid_deadline,
+            "url": f"{r.url}/projects/{r.code}",
+        }
+        for r in rows.all()
+    ]
 
 
 def cosignature_body(

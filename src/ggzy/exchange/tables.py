@@ -53,3 +53,18 @@ cosignatures = Table(
     Column("signature", LargeBinary, nullable=False),
     Column("body", Text, nullable=False),
 )
+
+# Projects of other nodes, from their public events (交易一张网: one workspace for every
+# center of the network); acted on at their own node.
+network_projects = Table(
+    "network_projects",
+    metadata,
+    Column("node_id", String(64), primary_key=True),
+    Column("code", String(18), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("center", String(6), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("bid_deadline", String(40)),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -79,3 +79,14 @@ def pull_peer(node_id: str, account: Caller, request: Request) -> dict[str, Any]
     """Read a peer's feed now, verify it, apply what the network shares, cosign its head."""
     _require_admin(account)
     return peers.pull(platform_of(request), node_id).as_json()
+
+
+@router.get(
+    "/network/projects", tags=["exchange"], summary="其他节点的项目 / projects at other nodes"
+)
+def network_projects(
+    request: Request, stage: str | None = Query(None, max_length=32)
+) -> list[dict[str, Any]]:
+    """Projects of the nodes this node follows (交易一张网), each with its address there."""
+    with platform_of(request).read() as conn:
+        return peers.projects_elsewhere(conn, stage)

@@ -1089,6 +1089,7 @@ def _workspace_model(conn: Connection, account: Account) -> dict[str, Any]:
         "creating": None,
         "mine": None,
         "joinable": None,
+        "elsewhere": None,
         "supervised": None,
     }
     if kinds & {"tenderee", "agency"}:
@@ -1105,7 +1106,10 @@ def _workspace_model(conn: Connection, account: Account) -> dict[str, Any]:
             for proc in views.all_procedures()
         ]
     if "bidder" in kinds:
+        from ggzy.exchange.peers import projects_elsewhere
+
         model["mine"], model["joinable"] = _bidder_projects(conn, account)
+        model["elsewhere"] = projects_elsewhere(conn, "bidding")  # 交易一张网
     if {"center_staff", "regulator", "platform_admin"} & set(account.roles):
         found = list_projects(conn, center=account.center or None, limit=500)
         model["supervised"] = [_with_actions(conn, account, p) for p in found]
