@@ -269,6 +269,27 @@ def node_pull(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
+@app.command("conformance")
+def conformance_check(
+    url: str = typer.Argument(..., help="节点或第三方平台地址 / the node's base URL."),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON."),
+) -> None:
+    """互联互通一致性检查：身份、树头、订阅、证明、错误格式、OCDS / protocol checks."""
+    import json
+
+    from ggzy.exchange.conformance import conformance
+
+    report = conformance(url)
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for c in report.checks:
+            mark = "跳过 skip" if c.skipped else ("通过 ok  " if c.ok else "失败 FAIL")
+            console.print(f"{mark} {c.name}: {c.detail}", markup=False)
+    if not report.ok:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
 @ledger_app.command("audit")
 def ledger_audit(
     urls: list[str] = typer.Argument(..., help="节点地址 / node URLs."),

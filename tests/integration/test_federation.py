@@ -406,3 +406,23 @@ def test_a_bidder_sees_the_open_projects_of_every_node_in_one_workspace(network,
         assert login.status_code == 200 and login.url.path == "/workspace", login.text[:300]
         page = http.get("/workspace")
     assert "交易一张网" in page.text and found["url"] in page.text
+
+
+def test_the_conformance_kit_passes_a_node_and_fails_one_whose_events_were_altered(network, clock):
+    from ggzy.exchange.conformance import conformance
+
+    a = network["a"]
+    roaming_bidder(a, clock)
+    report = conformance(a.url)
+    assert report.ok, [c for c in report.checks if not c.ok]
+    names = [c.name.split()[0] for c in report.checks]
+    assert names[:6] == ["identity", "tree", "feed", "resume", "proofs", "errors"]
+    with a.platform.engine.begin() as conn:  # an event changed behind the ledger's back
+        for trigger in conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ).scalars():
+            conn.execute(text(f'DROP TRIGGER "{trigger}"'))
+        conn.execute(text("UPDATE events SET payload = replace(payload, '楚天', '楚地')"))
+    report = conformance(a.url)
+    [feed] = [c for c in report.checks if c.name.startswith("feed")]
+    assert not report.ok and not feed.ok and "does not match" in feed.detail
