@@ -187,7 +187,8 @@ def serve(port: int, offset: float) -> None:
         import cProfile
 
         prof = cProfile.Profile()
-        inner, timer = app, []
+        inner = app
+        timer: list[Any] = []
 
         def dump() -> None:
             prof.disable()
@@ -319,7 +320,9 @@ def watch(url: str, count: int, out: str) -> None:
         async with gate:
             loop = asyncio.get_running_loop()
             transport, protocol = await loop.create_connection(
-                lambda: _Watcher(request, received[n]), parts.hostname, parts.port
+                lambda: _Watcher(request, received[n]),
+                parts.hostname or "127.0.0.1",
+                parts.port or 80,
             )
             await asyncio.wait_for(protocol.upgraded, 120)
         return transport

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
 from ggzy.db import UTCDateTime, metadata
 
@@ -67,4 +67,43 @@ network_projects = Table(
     Column("stage", String(32), nullable=False),
     Column("bid_deadline", String(40)),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Media a notice is pushed to (信息发布): signed webhooks, email, a file drop for a national
+# platform; the Atom feed is read, not pushed. The secret signs webhook bodies (HMAC-SHA256).
+media = Table(
+    "media",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),  # webhook | email | file
+    Column("name", String(100), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("secret", String(100)),
+    Column("active", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# One notice to one medium: pending → delivered, or failed and retried with backoff, or dead
+# (the dead-letter view) after the last attempt.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(80), primary_key=True),  # medium-seq
+    Column("medium", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the notice's event
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UTCDateTime(), nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", UTCDateTime()),
+    Index("ix_deliveries_due", "status", "next_at"),
+    Index("ix_deliveries_seq", "seq"),
+)
+
+# How far the notices were read into deliveries (one row).
+media_cursor = Table(
+    "media_cursor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
 )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ggzy.core.errors import forbidden
-from ggzy.exchange import peers
+from ggzy.exchange import media, peers
 from ggzy.exchange.feed import MAX_PAGE, feed_page
 from ggzy.registry.handlers import Account
 from ggzy.web.auth import platform_of, require_account
@@ -90,3 +91,76 @@ def network_projects(
     """Projects of the nodes this node follows (交易一张网), each with its address there."""
     with platform_of(request).read() as conn:
         return peers.projects_elsewhere(conn, stage)
+
+
+# ------------------------------------------------------------------ information publishing
+
+
+def _require_staff(account: Account) -> None:
+    if not (account.has_role("platform_admin") or account.has_role("center_staff")):
+        raise forbidden("仅交易中心与平台管理员可查看推送", "center staff and administrators only")
+
+
+@router.get("/notices.atom", tags=["publishing"], summary="交易公告 Atom 订阅 / notices (Atom)")
+def notices_atom(request: Request) -> Response:
+    """The latest notices (announcements, clarifications, results…) as an Atom 1.0 feed."""
+    import os
+
+    platform = platform_of(request)
+    url = os.environ.get("GGZY_PUBLIC_URL") or str(request.base_url)
+    with platform.read() as conn:
+        body = media.atom_feed(conn, url, platform.settings.node_name)
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+class NewMedium(BaseModel):
+    kind: str = Field(max_length=16, description="webhook | email | file")
+    name: str = Field(max_length=100)
+    target: str = Field(max_length=500)
+
+
+@router.post("/media", tags=["publishing"], summary="添加发布媒体 / add a medium", status_code=201)
+def add_medium(body: NewMedium, account: Caller, request: Request) -> dict[str, Any]:
+    """Push every notice to this medium from now on (the webhook secret is shown only here)."""
+    _require_admin(account)
+    platform = platform_of(request)
+    with platform.engine.begin() as conn:
+        return media.add_medium(conn, body.kind, body.name, body.target, platform.clock.now())
+
+
+@router.get("/media", tags=["publishing"], summary="发布媒体 / media")
+def list_media(account: Caller, request: Request) -> list[dict[str, Any]]:
+    """The media notices are pushed to."""
+    _require_staff(account)
+    with platform_of(request).read() as conn:
+        return media.list_media(conn)
+
+
+@router.get(
+    "/notices/{seq}/deliveries", tags=["publishing"], summary="各媒体推送状态 / delivery status"
+)
+def notice_deliveries(seq: int, account: Caller, request: Request) -> list[dict[str, Any]]:
+    """Where one notice went: per medium, delivered, retrying or dead, with the last error."""
+    _require_staff(account)
+    with platform_of(request).read() as conn:
+        return media.deliveries_of(conn, seq=seq)
+
+
+@router.get("/deliveries", tags=["publishing"], summary="推送记录与死信 / deliveries")
+def list_deliveries(
+    account: Caller, request: Request, status: str | None = Query(None, max_length=16)
+) -> list[dict[str, Any]]:
+    """Deliveries in a status (?status=dead is the dead-letter view)."""
+    _require_staff(account)
+    with platform_of(request).read() as conn:
+        return media.deliveries_of(conn, status=status)
+
+
+@router.post("/deliveries/{delivery}/retry", tags=["publishing"], summary="重发 / retry")
+def retry_delivery(delivery: str, account: Caller, request: Request) -> dict[str, Any]:
+    """Send a dead or failed delivery again at the next round."""
+    _require_admin(account)
+    platform = platform_of(request)
+    with platform.engine.begin() as conn:
+        media.retry(conn, delivery, platform.clock.now())
+    return {"id": delivery, "status": "pending"}

@@ -27,7 +27,7 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = None
-        if scheduler_interval:  # due actions (开标 at the deadline) and peers' feeds
+        if scheduler_interval:  # due actions (开标 at the deadline), peers' feeds, notices
             task = asyncio.create_task(_run_scheduler(platform, scheduler_interval))
         halls = hall.hub_of(app)
         await halls.start()
@@ -75,11 +75,12 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
 
 async def _run_scheduler(platform: Platform, interval: float) -> None:
     """Every `interval` seconds, perform due automatic actions (开标 at the deadline)."""
+    from ggzy.exchange.media import deliver_round
     from ggzy.exchange.peers import pull_all
     from ggzy.procedures.scheduler import run_due
 
     while True:
-        for job in (run_due, pull_all):
+        for job in (run_due, pull_all, deliver_round):
             try:
                 await anyio.to_thread.run_sync(job, platform)
             except Exception:  # a failed round is logged and retried, never silently dropped
