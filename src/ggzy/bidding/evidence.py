@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, select
 
@@ -41,6 +42,7 @@ _OOXML_FIELDS = {
 }  # fmt: skip
 _SCAN = 64 * 1024  # metadata sits near the start or the end of a PDF
 MAX_MEMBER = 64 << 20  # Office files larger than this are not opened for metadata
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader (30 bytes)
 
 
 def _pdf_text(raw: bytes) -> str:
@@ -77,10 +79,22 @@ def ooxml_metadata(data: bytes) -> dict[str, str]:
     return found
 
 
+def _stored_slice(raw: BinaryIO, info: zipfile.ZipInfo, start: int, length: int) -> bytes:
+    """Bytes start..start+length of a stored member, read in place (a ZipExtFile seeks forward
+    by reading, and checking, everything before)."""
+    raw.seek(info.header_offset)
+    head = raw.read(_LOCAL_HEADER.size)
+    if len(head) < _LOCAL_HEADER.size:
+        raise zipfile.BadZipFile(f"truncated local header of {info.filename!r}")
+    fields = _LOCAL_HEADER.unpack(head)
+    raw.seek(info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11] + start)
+    return raw.read(max(0, min(length, info.file_size - start)))
+
+
 def package_metadata(path: Path) -> list[dict[str, Any]]:
     """Per file of a (checked) bid package: its name, ZIP time and document metadata."""
     out: list[dict[str, Any]] = []
-    with zipfile.ZipFile(path) as zf:
+    with path.open("rb") as raw, zipfile.ZipFile(raw) as zf:
         for info in zf.infolist():
             entry: dict[str, Any] = {
                 "name": info.filename,
@@ -92,8 +106,12 @@ def package_metadata(path: Path) -> list[dict[str, Any]]:
                     head = fh.read(_SCAN)
                     tail = b""
                     if info.file_size > _SCAN:  # the Info dictionary is often near the end
-                        fh.seek(max(_SCAN, info.file_size - _SCAN))
-                        tail = fh.read(_SCAN)
+                        start = max(_SCAN, info.file_size - _SCAN)
+                        if info.compress_type == zipfile.ZIP_STORED:
+                            tail = _stored_slice(raw, info, start, _SCAN)
+                        else:
+                            fh.seek(start)
+                            tail = fh.read(_SCAN)
                 entry.update(pdf_metadata(head, tail))
             elif lower.endswith((".docx", ".xlsx", ".pptx")) and info.file_size <= MAX_MEMBER:
                 entry.update(ooxml_metadata(zf.read(info)))

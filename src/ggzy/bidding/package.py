@@ -54,6 +54,7 @@ import hashlib
 import io
 import json
 import re
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -77,6 +78,7 @@ __all__ = [
     "MAX_RATIO",
     "SIGNATURE",
     "BidPackage",
+    "PackageScan",
     "attachment_name_problem",
     "build_bid_package",
     "read_bid_package",
@@ -758,6 +760,17 @@ class _Budget:
         self.left = limit
         self.limit = limit
 
+    def charge(self, info: zipfile.ZipInfo) -> None:
+        """Count a member read elsewhere (PackageScan) as stream would."""
+        self.left -= info.file_size
+        if self.left < 0:
+            raise _invalid(
+                "too-large",
+                f"投标文件包解压后超过 {self.limit} 字节",
+                f"the bid package expands beyond {self.limit} bytes",
+                member=info.filename,
+            )
+
     def stream(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """The member's bytes in blocks, no more than declared nor than the total allows."""
         name = info.filename
@@ -853,25 +866,166 @@ def _check_members(infos: list[zipfile.ZipInfo], max_total: int) -> dict[str, zi
     return members
 
 
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader (30 bytes)
+_LOCAL_MAGIC = b"PK\x03\x04"
+_DATA_DESCRIPTOR = 0x08  # general purpose flag: sizes follow the data
+_ZIP64_EXTRA = 0x0001
+_ZIP64_MARK = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """A stored member whose data PackageScan hashed as it went by."""
+
+    data_start: int
+    size: int
+    sha256: str
+    crc: int
+
+
+def _zip64_sizes(extra: bytes) -> tuple[int, int] | None:
+    """(uncompressed, compressed) from a local header's ZIP64 extra field, or None."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, length = struct.unpack_from("<HH", extra, at)
+        body = extra[at + 4 : at + 4 + length]
+        if kind == _ZIP64_EXTRA:
+            return struct.unpack_from("<QQ", body) if len(body) >= 16 else None
+        at += 4 + length
+    return None
+
+
+class PackageScan:
+    """Hashes the stored members of a ZIP while its bytes stream past once, from offset 0.
+
+    Feed it every byte of the file in order (e.g. as unseal_stream's sink while the file is
+    written); read_bid_package(path, scan=scan) then takes a stored member's SHA-256 and
+    CRC-32 from here instead of reading the member again, but only where the local header at
+    the offset the central directory names was seen and the data it hashed is exactly the
+    region zipfile reads. Anything else (deflated members, data descriptors, headers the scan
+    did not reach, a mismatch) is read from the file as before: the checks stay the same.
+    """
+
+    def __init__(self, max_members: int = DEFAULT_MAX_FILES) -> None:
+        self.position = 0  # bytes fed so far
+        self.members: dict[int, _Scanned] = {}  # local header offset -> what was hashed
+        self._max = max_members
+        self._stopped = False
+        self._start = 0  # offset of the local header being read
+        self._head = bytearray()
+        self._need = _LOCAL_HEADER.size
+        self._left = -1  # data bytes of the member still to come; -1 while in a header
+        self._data_start = 0
+        self._size = 0
+        self._sha: Any = None
+        self._crc = 0
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """The next bytes of the file."""
+        view = memoryview(data).cast("B")
+        end = self.position + len(view)
+        while view and not self._stopped:
+            if self._left < 0:
+                take = min(len(view), self._need - len(self._head))
+                self._head += view[:take]
+                view = view[take:]
+                self.position += take
+                if len(self._head) < self._need:
+                    continue
+                if self._need == _LOCAL_HEADER.size:
+                    fields = _LOCAL_HEADER.unpack(self._head)
+                    if fields[0] != _LOCAL_MAGIC:  # the central directory, or not a ZIP
+                        self._stopped = True
+                        break
+                    self._need += fields[10] + fields[11]
+                    if len(self._head) < self._need:
+                        continue
+                self._begin()
+            else:
+                take = min(len(view), self._left)
+                if self._sha is not None:
+                    part = view[:take]
+                    self._sha.update(part)
+                    self._crc = zlib.crc32(part, self._crc)
+                view = view[take:]
+                self.position += take
+                self._left -= take
+            if self._left == 0:
+                self._end()
+        self.position = end
+
+    def _begin(self) -> None:
+        fields = _LOCAL_HEADER.unpack_from(self._head)
+        flags, method, compressed, size = fields[3], fields[4], fields[8], fields[9]
+        if flags & _DATA_DESCRIPTOR:  # where the data ends is not known from the header
+            self._stopped = True
+            return
+        if _ZIP64_MARK in (compressed, size):
+            sizes = _zip64_sizes(bytes(self._head[_LOCAL_HEADER.size + fields[10] :]))
+            if sizes is None:
+                self._stopped = True
+                return
+            size = sizes[0] if size == _ZIP64_MARK else size
+            compressed = sizes[1] if compressed == _ZIP64_MARK else compressed
+        self._data_start = self.position
+        self._size = self._left = compressed
+        stored = method == zipfile.ZIP_STORED and compressed == size
+        self._sha = hashlib.sha256() if stored and len(self.members) < self._max else None
+        self._crc = 0
+
+    def _end(self) -> None:
+        if self._sha is not None:
+            self.members[self._start] = _Scanned(
+                self._data_start, self._size, self._sha.hexdigest(), self._crc
+            )
+        self._start = self.position
+        self._head = bytearray()
+        self._need = _LOCAL_HEADER.size
+        self._left = -1
+        self._sha = None
+
+    def lookup(self, zf: zipfile.ZipFile, fh: BinaryIO, info: zipfile.ZipInfo) -> _Scanned | None:
+        """What was hashed of a stored member, if it is the very region zipfile would read."""
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            return None
+        seen = self.members.get(info.header_offset)
+        if seen is None or seen.size != info.compress_size:
+            return None
+        try:  # zipfile's own checks of the local header (magic, name, flags), no data read
+            zf.open(info).close()
+            fh.seek(info.header_offset)
+            head = fh.read(_LOCAL_HEADER.size)
+            fields = _LOCAL_HEADER.unpack(head)
+        except (*_ZIP_ERRORS, struct.error) as exc:
+            raise _corrupt(info.filename, exc) from None
+        start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
+        return seen if start == seen.data_start else None
+
+
 def read_bid_package(
     data: bytes | bytearray | memoryview | Path,
     *,
     max_total: int = DEFAULT_MAX_TOTAL,
     max_files: int = DEFAULT_MAX_FILES,
+    scan: PackageScan | None = None,
 ) -> BidPackage:
     """Open a bid package safely, check it against its letter and verify the signature.
 
     A Path is read as a stream (attachments are hashed, never held in memory). Refusals are
     DomainError "bid-package-invalid" (see the module docstring); an unreadable file raises
-    OSError. The signature is verified, not required: see BidPackage.signature.
+    OSError. The signature is verified, not required: see BidPackage.signature. scan: a
+    PackageScan fed every byte of this very file as it was written; stored attachments it
+    hashed are not read again.
     """
     if isinstance(data, Path):
         with data.open("rb") as fh:
-            return _read(fh, max_total, max_files)
-    return _read(io.BytesIO(bytes(data)), max_total, max_files)
+            return _read(fh, max_total, max_files, scan)
+    return _read(io.BytesIO(bytes(data)), max_total, max_files, scan)
 
 
-def _read(fh: BinaryIO, max_total: int, max_files: int) -> BidPackage:
+def _read(
+    fh: BinaryIO, max_total: int, max_files: int, scan: PackageScan | None = None
+) -> BidPackage:
     try:
         count = _entry_count(fh)
     except _ZIP_ERRORS:
@@ -948,11 +1102,19 @@ def _read(fh: BinaryIO, max_total: int, max_files: int) -> BidPackage:
             info = members[name]
             if info.file_size != entry["size"]:
                 raise _mismatch(entry, "size", info.file_size)
-            digest = hashlib.sha256()
-            for block in budget.stream(zf, info):
-                digest.update(block)
-            if digest.hexdigest() != entry["sha256"]:
-                raise _mismatch(entry, "sha256", digest.hexdigest())
+            seen = scan.lookup(zf, fh, info) if scan is not None else None
+            if seen is not None:  # hashed as it was written: what zipfile would check
+                budget.charge(info)
+                if seen.crc != info.CRC:
+                    raise _corrupt(name, zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}"))
+                found = seen.sha256
+            else:
+                digest = hashlib.sha256()
+                for block in budget.stream(zf, info):
+                    digest.update(block)
+                found = digest.hexdigest()
+            if found != entry["sha256"]:
+                raise _mismatch(entry, "sha256", found)
     return BidPackage(
         letter=letter,
         price=price,

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -347,25 +345,32 @@ def decrypt_and_read(
     ctx: Context, bid: dict[str, Any], content_key: bytes, by: str
 ) -> dict[str, Any]:
     """Decrypt one sealed bid with its content key, check it, and return its opening record."""
-    from ggzy.bidding.package import read_bid_package
+    from ggzy.bidding.evidence import package_metadata
+    from ggzy.bidding.package import PackageScan, read_bid_package
     from ggzy.pki.envelope import unseal_stream
     from ggzy.pki.trust import check_certificate
 
     p = ctx.project
     assert p is not None
     store = ctx.uow.platform.documents
-    store.root.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=store.root, prefix=".opening-", delete=False) as out:
-        tmp = Path(out.name)
-    try:
-        with store.path(bid["sealed_sha256"]).open("rb") as src, tmp.open("wb") as dst:
-            unseal_stream(src, dst, content_key)
-        package = read_bid_package(tmp)
-        from ggzy.bidding.evidence import package_metadata
-
+    # One pass over the sealed file: every record is authenticated, decrypted straight into a
+    # temporary file in the store's root, hashed for the store (SHA-256) and, for stored
+    # attachments, for the letter's check (PackageScan) on the way. The package is then read
+    # from that file's central directory (small reads), and the file is moved into the store
+    # under its hash with one fsync. On any refusal the temporary file is removed.
+    with store.incoming(prefix=".opening-") as incoming:
+        scan = PackageScan()
+        with store.path(bid["sealed_sha256"]).open("rb") as src:
+            unsealed = unseal_stream(src, incoming.file, content_key, digest=True, sink=scan.feed)
+        incoming.file.flush()
+        package = read_bid_package(incoming.path, scan=scan)
         ctx.emit(  # confidential: the document metadata, for collusion screening
             "BidEvidenceRecorded",
-            {"bidder": bid["bidder"], "bid": bid["seq"], "documents": package_metadata(tmp)},
+            {
+                "bidder": bid["bidder"],
+                "bid": bid["seq"],
+                "documents": package_metadata(incoming.path),
+            },
         )
         letter = package.letter
         problems = []
@@ -394,13 +399,13 @@ def decrypt_and_read(
                     f"签名证书在递交时无效 / the signing certificate was not valid "
                     f"when the bid was submitted: {status.reason}"
                 )
-        with tmp.open("rb") as fh:
-            sha, size = store.write(iter(lambda: fh.read(1024 * 1024), b""))
-        register_document(
-            ctx.conn, sha, size, f"{p['code']}-{bid['bidder']}-bid.zip", "application/zip", ctx.now
+        assert unsealed.plaintext_sha256 is not None  # digest=True
+        sha, size = incoming.adopt(  # archived: not read again during the opening
+            unsealed.plaintext_sha256, unsealed.plaintext_length, drop_cache=True
         )
-    finally:
-        tmp.unlink(missing_ok=True)
+    register_document(
+        ctx.conn, sha, size, f"{p['code']}-{bid['bidder']}-bid.zip", "application/zip", ctx.now
+    )
     return {
         "bid": bid["seq"],
         "bidder": bid["bidder"],

@@ -50,7 +50,8 @@ Format, version 2 (all integers big-endian)::
   hashed every byte twice over (the signature hashes it too) and capped sealing at SHA-256's
   speed; unsealing a version 1 envelope still checks that digest.
 
-Memory is O(chunk_size) in both directions.
+Memory is O(chunk_size) in both directions (unsealing with a plaintext digest keeps two chunk
+buffers: one is hashed in a helper thread while the next record is decrypted).
 Every refusal is an EnvelopeError (a DomainError) with code envelope-malformed,
 envelope-tampered, envelope-truncated, wrong-key or unsupported-cipher.
 
@@ -72,6 +73,7 @@ import json
 import secrets
 import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -996,54 +998,107 @@ class UnsealResult:
     header: EnvelopeHeader
     plaintext_length: int
     records: int
-    plaintext_sha256: str | None = None  # checked against a version 1 envelope's declaration
+    # the plaintext's SHA-256: of a version 1 envelope always (checked against its
+    # declaration), of a version 2 envelope when unseal_stream was asked for it (digest=True)
+    plaintext_sha256: str | None = None
 
 
-def unseal_stream(src: BinaryIO, dst: BinaryIO, content_key: bytes) -> UnsealResult:
+def unseal_stream(
+    src: BinaryIO,
+    dst: BinaryIO,
+    content_key: bytes,
+    *,
+    digest: bool = False,
+    sink: Callable[[memoryview], None] | None = None,
+) -> UnsealResult:
     """Decrypt src into dst with O(chunk_size) memory, checking every record.
 
     Only authenticated plaintext is written, but a refusal after some records leaves those in
-    dst: write to a temporary file and keep it only if this returns.
+    dst: write to a temporary file and keep it only if this returns. digest: also hash the
+    plaintext of a version 2 envelope on the way (UnsealResult.plaintext_sha256). sink, if
+    given, sees each authenticated plaintext chunk in order before it is written (a view of a
+    reused buffer, valid only during the call).
     """
     header = read_header(src)
     aead = _Aead(header.cipher, content_key)
     key_matches = hmac.compare_digest(_key_check(aead.key), header.key_check)
     header_hash = header.sha256
     prefix = header.nonce_prefix
-    plain_buffer = memoryview(bytearray(header.chunk_size))
-    hasher = hashlib.sha256() if header.version == 1 else None
+    hasher = _HashBeside() if header.version == 1 or digest else None
+    # two plaintext buffers when hashing: one is hashed while the next record is decrypted
+    buffers = [memoryview(bytearray(header.chunk_size)) for _ in range(2 if hasher else 1)]
     total = 0
-    for record in _records(src, header):
-        aad = _aad(
-            header_hash,
-            record.index,
-            record.final,
-            record.plaintext_length,
-            record.plaintext_sha256,
-        )
-        nonce = _nonce(prefix, record.index)
-        plain = plain_buffer[: record.length]
-        try:
-            aead.open_into(nonce, record.body, aad, plain)
-        except InvalidTag:
-            raise _refusal(aead, record, header, nonce, key_matches) from None
-        if not key_matches:  # the key opens the data, so the key check was altered
-            raise _tampered("头部的密钥校验值被改动", "the key check in the header was altered")
-        if hasher is not None:
-            hasher.update(plain)
-        _write_all(dst, plain)
-        total += len(plain)
-        if record.final:
-            digest = hasher.digest() if hasher is not None else None
-            if digest is not None and not hmac.compare_digest(digest, record.plaintext_sha256):
-                raise _tampered(
-                    "解密后的文件摘要与声明不符",
-                    "the decrypted file does not match the declared SHA-256",
-                )
-            return UnsealResult(
-                header, total, record.index + 1, digest.hex() if digest is not None else None
+    try:
+        for record in _records(src, header):
+            aad = _aad(
+                header_hash,
+                record.index,
+                record.final,
+                record.plaintext_length,
+                record.plaintext_sha256,
             )
+            nonce = _nonce(prefix, record.index)
+            plain = buffers[record.index % len(buffers)][: record.length]
+            try:
+                aead.open_into(nonce, record.body, aad, plain)
+            except InvalidTag:
+                raise _refusal(aead, record, header, nonce, key_matches) from None
+            if not key_matches:  # the key opens the data, so the key check was altered
+                raise _tampered("头部的密钥校验值被改动", "the key check in the header was altered")
+            if hasher is not None:
+                hasher.update(plain)  # in the helper thread; plain is not written to again
+            if sink is not None:
+                sink(plain)
+            _write_all(dst, plain)
+            total += len(plain)
+            if record.final:
+                found = hasher.digest() if hasher is not None else None
+                if (
+                    header.version == 1
+                    and found is not None
+                    and not hmac.compare_digest(found, record.plaintext_sha256)
+                ):
+                    raise _tampered(
+                        "解密后的文件摘要与声明不符",
+                        "the decrypted file does not match the declared SHA-256",
+                    )
+                return UnsealResult(
+                    header, total, record.index + 1, found.hex() if found is not None else None
+                )
+    finally:
+        if hasher is not None:
+            hasher.close()
     raise AssertionError("unreachable: _records ends with the final record")
+
+
+class _HashBeside:
+    """SHA-256 of a sequence of chunks, each hashed in a helper thread while the caller goes on
+    (hashlib releases the GIL): decrypting and writing the next chunk overlaps hashing this one
+    on a second core. A chunk's buffer must stay unchanged until the next update or digest."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ggzy-unseal-sha256")
+        self._pending: Future[None] | None = None
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def update(self, chunk: memoryview) -> None:
+        """Hash chunk after the ones before it, without waiting for it."""
+        self._wait()
+        self._pending = self._pool.submit(self._hash.update, chunk)
+
+    def digest(self) -> bytes:
+        """The SHA-256 of every chunk given."""
+        self._wait()
+        return self._hash.digest()
+
+    def close(self) -> None:
+        """Stop the helper thread (after the chunk it is hashing)."""
+        self._pool.shutdown(wait=True)
 
 
 def _opens(aead: _Aead, nonce: bytes, record: _Record, aad: bytes) -> bool:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from ggzy.bidding.package import (
     MAX_NAME_LENGTH,
+    PackageScan,
     attachment_name_problem,
     build_bid_package,
     read_bid_package,
@@ -134,6 +135,19 @@ def with_letter(data: bytes, letter: dict[str, Any], signer: Any | None = None) 
     return edit(data, change)
 
 
+def scanned(data: bytes, pieces: tuple[int, ...] = (1, 7, 30, 4096, 65537)) -> PackageScan:
+    """A PackageScan fed the bytes in uneven pieces, as a stream would."""
+    scan = PackageScan()
+    view = memoryview(data)
+    at = turn = 0
+    while at < len(view):
+        scan.feed(view[at : at + pieces[turn % len(pieces)]])
+        at += pieces[turn % len(pieces)]
+        turn += 1
+    assert scan.position == len(data)
+    return scan
+
+
 def refused(problem: str, data: bytes | Path, **kwargs: Any) -> DomainError:
     with pytest.raises(DomainError) as info:
         read_bid_package(data, **kwargs)
@@ -142,6 +156,11 @@ def refused(problem: str, data: bytes | Path, **kwargs: Any) -> DomainError:
     assert exc.status == 422
     assert exc.extra["problem"] == problem, exc
     assert exc.zh and exc.en
+    # read with what a single pass hashed on the way: refused just the same
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    with pytest.raises(DomainError) as again:
+        read_bid_package(raw, scan=scanned(raw), **kwargs)
+    assert (again.value.code, again.value.extra) == (exc.code, exc.extra)
     return exc
 
 
@@ -613,3 +632,134 @@ def test_letter_must_be_canonical(package: bytes) -> None:
 
     exc = refused("letter-malformed", edit(package, change))
     assert "canonical" in exc.en
+
+
+# ---------------------------------------------------------------- one pass (PackageScan)
+
+
+def forge_crc(data: bytes, member: str) -> bytes:
+    """Flip a bit of the CRC-32 a member declares, in its local and central headers."""
+    raw = bytearray(data)
+    name = member.encode()
+    patched = 0
+    for signature, name_at, crc_at in ((b"PK\x03\x04", 30, 14), (b"PK\x01\x02", 46, 16)):
+        at = raw.find(signature)
+        while at >= 0:
+            if raw[at + name_at : at + name_at + len(name)] == name:
+                raw[crc_at + at] ^= 1
+                patched += 1
+            at = raw.find(signature, at + 1)
+    assert patched == 2
+    return bytes(raw)
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream without seek: zipfile then writes data descriptors."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.out += bytes(b)
+        return len(b)
+
+
+def stream_zipped(entries: list[tuple[str, bytes]], *, zip64: bool = False) -> bytes:
+    """The members stored, written as a stream (data descriptors) or with ZIP64 headers."""
+    target: Any = _Unseekable() if not zip64 else io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, (2026, 3, 2, 9, 0, 0))
+            info.file_size = len(data)
+            with zf.open(info, "w", force_zip64=zip64) as dst:
+                dst.write(data)
+    return bytes(target.out) if not zip64 else target.getvalue()
+
+
+def same_reading(data: bytes, scan: PackageScan) -> dict[str, Any]:
+    plain = read_bid_package(data).to_dict()
+    assert read_bid_package(data, scan=scan).to_dict() == plain
+    return plain
+
+
+def test_a_scan_hashes_stored_attachments_so_they_are_not_read_again(
+    signers: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big = os.urandom(3 * (1 << 20) + 17)
+    data = build(
+        signers["ecdsa"], attachments=[("报价文件.pdf", PDF), ("工程量清单.csv", CSV), ("b", big)]
+    )
+    path = tmp_path / "bid.zip"
+    path.write_bytes(data)
+    scan = scanned(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        stored = {
+            i.header_offset: i
+            for i in zf.infolist()
+            if i.compress_type == zipfile.ZIP_STORED and i.filename.startswith("attachments/")
+        }
+    assert len(stored) == 2  # the random PDF and the big file; the CSV is deflated
+    for offset, info in stored.items():
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            body = zf.read(info)
+        assert scan.members[offset].sha256 == hashlib.sha256(body).hexdigest()
+        assert scan.members[offset].crc == info.CRC
+    from ggzy.bidding import package as module
+
+    streamed: list[str] = []
+    original = module._Budget.stream
+
+    def counting(self: Any, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+        streamed.append(info.filename)
+        return original(self, zf, info)
+
+    monkeypatch.setattr(module._Budget, "stream", counting)
+    plain = read_bid_package(path).to_dict()
+    assert len(streamed) == 5
+    streamed.clear()
+    assert read_bid_package(path, scan=scan).to_dict() == plain
+    assert streamed == ["bid.json", "bid.json.p7s", "attachments/工程量清单.csv"]
+
+
+def test_a_stored_attachment_changed_is_refused_with_a_scan(package: bytes) -> None:
+    def change(entries: dict[str, bytes]) -> None:
+        body = bytearray(entries["attachments/报价文件.pdf"])
+        body[100] ^= 1
+        entries["attachments/报价文件.pdf"] = bytes(body)
+
+    exc = refused("attachment-mismatch", edit(package, change, zipfile.ZIP_STORED))
+    assert exc.extra["field"] == "sha256"
+
+
+def test_a_wrong_crc_is_refused_with_a_scan_as_without(package: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        assert zf.getinfo("attachments/报价文件.pdf").compress_type == zipfile.ZIP_STORED
+    exc = refused("corrupt", forge_crc(package, "attachments/报价文件.pdf"))
+    assert exc.extra["member"] == "attachments/报价文件.pdf"
+
+
+def test_data_descriptors_and_zip64_headers_read_the_same(package: bytes) -> None:
+    entries = members(package)
+    streamed = stream_zipped(entries)
+    scan = scanned(streamed)
+    assert scan.members == {}  # sizes follow the data: the scan stops, the file is read
+    assert same_reading(streamed, scan)["ok"]
+    wide = stream_zipped(entries, zip64=True)
+    scan = scanned(wide)
+    assert len(scan.members) == len(entries)  # sizes from the ZIP64 extra field
+    assert same_reading(wide, scan)["ok"]
+
+
+def test_a_partial_or_foreign_scan_falls_back_to_reading(
+    signers: dict[str, Any], package: bytes
+) -> None:
+    partial = PackageScan()
+    partial.feed(package[: len(package) // 2])
+    assert same_reading(package, partial)["ok"]
+    assert same_reading(package, scanned(b"not a zip at all"))["ok"]
+    other = build(signers["ecdsa"], attachments=[("报价文件.pdf", PDF[:-1] + b"x")])
+    shifted = scanned(b"padding" + other)  # offsets that do not match this package's
+    assert same_reading(package, shifted)["ok"]

@@ -658,3 +658,60 @@ def test_a_version_2_trailer_on_a_version_1_envelope_is_truncated() -> None:
     with pytest.raises(EnvelopeError) as info:
         inspect_stream(io.BytesIO(envelope[:-40] + b"GGZYEND2" + struct.pack(">Q", length)))
     assert info.value.code == "envelope-truncated"  # a version 1 trailer is 48 bytes
+
+
+# ---------------------------------------------------------------- one pass: digest and sink
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK, 3 * CHUNK + 7])
+def test_unseal_can_hash_and_show_the_plaintext_on_the_way(
+    parties: dict[str, Party], size: int
+) -> None:
+    data = os.urandom(size)
+    envelope = seal(data, [Recipient.load(parties["ecdsa"].certificate)])
+    key = unwrap_content_key(read_header(io.BytesIO(envelope)), parties["ecdsa"].key)
+    seen: list[bytes] = []
+    out = io.BytesIO()
+    result = unseal_stream(
+        io.BytesIO(envelope), out, key, digest=True, sink=lambda b: seen.append(bytes(b))
+    )
+    assert out.getvalue() == b"".join(seen) == data
+    assert all(len(chunk) <= CHUNK for chunk in seen)
+    assert result.plaintext_sha256 == hashlib.sha256(data).hexdigest()
+    assert result.plaintext_length == size
+    plain = unseal_stream(io.BytesIO(envelope), io.BytesIO(), key)
+    assert plain.plaintext_sha256 is None  # version 2 without digest=True: no extra hashing
+
+
+def test_the_sink_never_sees_unauthenticated_plaintext(
+    sealed: tuple[bytes, bytes, bytes],
+) -> None:
+    data, envelope, key = sealed
+    _, records = layout(envelope)
+    offset, _ = records[2]
+    tampered = bytearray(envelope)
+    tampered[offset + 5 + 10] ^= 1  # inside record 2's ciphertext
+    seen: list[bytes] = []
+    with pytest.raises(EnvelopeError) as info:
+        unseal_stream(
+            io.BytesIO(bytes(tampered)),
+            io.BytesIO(),
+            key,
+            digest=True,
+            sink=lambda b: seen.append(bytes(b)),
+        )
+    assert info.value.code == "envelope-tampered"
+    assert b"".join(seen) == data[: 2 * CHUNK]  # records 0 and 1 only
+
+
+def test_a_version_1_envelope_with_digest_requested_is_still_checked() -> None:
+    key = load_private_key((V1 / "bidder-key.pem").read_bytes())
+    envelope = bytearray((V1 / "bid.ggzyenv").read_bytes())
+    plain = (V1 / "bid.txt").read_bytes()
+    content_key = unwrap_content_key(read_header(io.BytesIO(bytes(envelope))), key)
+    result = unseal_stream(io.BytesIO(bytes(envelope)), io.BytesIO(), content_key, digest=True)
+    assert result.plaintext_sha256 == hashlib.sha256(plain).hexdigest()
+    envelope[-1] ^= 1
+    with pytest.raises(EnvelopeError) as info:
+        unseal_stream(io.BytesIO(bytes(envelope)), io.BytesIO(), content_key, digest=True)
+    assert info.value.code == "envelope-tampered"
