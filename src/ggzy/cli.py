@@ -62,6 +62,10 @@ bid_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(bid_app, name="bid")
+export_app = typer.Typer(help="开放数据导出 / open data export (OCDS).", no_args_is_help=True)
+import_app = typer.Typer(help="开放数据导入 / open data import (OCDS).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -273,13 +277,19 @@ def node_pull(
 def conformance_check(
     url: str = typer.Argument(..., help="节点或第三方平台地址 / the node's base URL."),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / print JSON."),
+    ocds_schema: Path | None = typer.Option(
+        None,
+        "--ocds-schema",
+        envvar="GGZY_OCDS_SCHEMA",
+        help="OCDS 1.1.5 官方模式目录 / the official OCDS schema folder (else OCDS is skipped).",
+    ),
 ) -> None:
     """互联互通一致性检查：身份、树头、订阅、证明、错误格式、OCDS / protocol checks."""
     import json
 
     from ggzy.exchange.conformance import conformance
 
-    report = conformance(url)
+    report = conformance(url, ocds_schema=ocds_schema)
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -357,6 +367,131 @@ def docs_procedures(
     for proc in PROCEDURES.values():
         (folder / f"{proc.code}.md").write_text(render(proc), encoding="utf-8")
         console.print(f"{folder / (proc.code + '.md')}")
+
+
+# ------------------------------------------------------- open data (ggzy export|import ocds)
+
+
+@export_app.command("ocds")
+def export_ocds(
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="输出文件（默认标准输出） / output file (default stdout)."
+    ),
+    center: str | None = typer.Option(None, "--center", help="交易中心代码 / center code."),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="发布日期不早于 YYYY-MM-DD / released on or after."
+    ),
+    base_url: str = typer.Option(
+        "http://127.0.0.1:8000",
+        "--base-url",
+        envvar="GGZY_PUBLIC_URL",
+        help="本节点的公开地址（用于发布包中的链接） / this node's public URL, for the links.",
+    ),
+) -> None:
+    """导出 OCDS 1.1 发布包（仅公开信息） / write an OCDS 1.1 release package (public data)."""
+    import json
+    from datetime import date
+    from urllib.parse import urlencode
+
+    from ggzy.open_data.ocds import RELEASES_ROUTE, build_releases, release_package
+    from ggzy.registry.handlers import get_center
+
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        _fail(f"错误：--since 须为 YYYY-MM-DD 日期：{since} / error: --since must be YYYY-MM-DD")
+    base = base_url.rstrip("/")
+    settings = load_settings()
+    platform = _platform(settings)
+    try:
+        with platform.read() as conn:
+            if center:
+                get_center(conn, center)
+            found = build_releases(
+                conn, prefix=settings.ocid_prefix, base_url=base, center=center, since=day
+            )
+    finally:
+        platform.engine.dispose()
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not found:
+        err.print("没有符合条件的发布，未写出 / no release matches: nothing written", markup=False)
+        return
+    query = urlencode({k: v for k, v in (("center", center), ("since", since)) if v})
+    uri = base + RELEASES_ROUTE + (f"?{query}" if query else "")
+    package = release_package(found, uri=uri, publisher=settings.node_name, base_url=base)
+    text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+    projects = len({r.project for r in found})
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"错误：无法写入 {output} / error: cannot write {output}: {exc.strerror}")
+    err.print(
+        f"已导出 {projects} 个项目的 {len(found)} 个发布 / exported {len(found)} releases of "
+        f"{projects} projects" + (f": {output}" if output else ""),
+        markup=False,
+    )
+
+
+@import_app.command("ocds")
+def import_ocds(
+    files: list[Path] = typer.Argument(
+        ...,
+        metavar="FILE...",
+        help="发布包、记录包、JSON Lines 或单个发布 / release or record packages, JSON lines, "
+        "single releases.",
+    ),
+    store: Path | None = typer.Option(
+        None,
+        "--store",
+        help="DuckDB 分析库（默认 GGZY_DATA_DIR/ocds.duckdb） / the DuckDB analytics store.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出报告 / the report as JSON."),
+) -> None:
+    """把 OCDS 数据导入 DuckDB 分析库并报告问题 / load OCDS data into DuckDB, report problems."""
+    import json
+
+    import duckdb
+
+    from ggzy.open_data.store import ISSUE_TEXT, import_files
+
+    target = store or load_settings().data_dir / "ocds.duckdb"
+    try:
+        report = import_files(target, files)
+    except duckdb.Error as exc:
+        _fail(f"错误：无法写入分析库 {target} / error: cannot write the store {target}: {exc}")
+    if as_json:
+        print(json.dumps({"store": str(target), **report.to_dict()}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"导入 / imported into {target}")
+    for column in ("发布者 publisher", "发布 seen", "导入 imported", "重复 duplicate"):
+        table.add_column(column, justify="left" if "publisher" in column else "right")
+    table.add_column("拒绝 rejected", justify="right")
+    table.add_column("问题 issues", justify="right")
+    for name, row in report.to_dict()["publishers"].items():
+        table.add_row(
+            name, *(str(row[k]) for k in ("seen", "imported", "duplicate", "rejected", "issues"))
+        )
+    table.add_row(
+        "合计 total",
+        str(report.seen),
+        str(report.imported),
+        str(report.duplicates),
+        str(report.rejected),
+        str(sum(report.issues.values())),
+        style="bold",
+    )
+    console.print(table)
+    issues = Table(title="问题 / issues by kind")
+    issues.add_column("类型 kind")
+    issues.add_column("次数 count", justify="right")
+    issues.add_column("含义 meaning")
+    for kind, count in report.to_dict()["issues"].items():
+        issues.add_row(kind, str(count), ISSUE_TEXT.get(kind, ""))
+    if report.issues:
+        console.print(issues)
 
 
 # ---------------------------------------------------------------- sealed bids (ggzy bid …)

@@ -6,6 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The ocid prefix of this node's OCDS releases (ocid = prefix + unified deal code). A
+#: publisher registers its own prefix with the Open Contracting Partnership
+#: ("ocds-" + six characters) and sets it in GGZY_OCID_PREFIX.
+DEFAULT_OCID_PREFIX = "ocds-ggzy01-"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,6 +21,7 @@ class Settings:
     node_id: str
     node_name: str
     secure_cookies: bool
+    ocid_prefix: str = DEFAULT_OCID_PREFIX
 
     @property
     def node_key_path(self) -> Path:
@@ -29,7 +35,7 @@ class Settings:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read GGZY_DATABASE_URL, GGZY_DATA_DIR, GGZY_NODE_ID… with overrides for tests."""
+    """Read GGZY_DATABASE_URL, GGZY_DATA_DIR, GGZY_NODE_ID, GGZY_OCID_PREFIX… (tests override)."""
     data_dir = Path(str(overrides.get("data_dir") or os.environ.get("GGZY_DATA_DIR", "var")))
     default_url = f"sqlite:///{data_dir / 'ggzy.db'}"
     values = {
@@ -38,6 +44,7 @@ def load_settings(**overrides: object) -> Settings:
         "node_id": os.environ.get("GGZY_NODE_ID", "hb-wuhan-circle"),
         "node_name": os.environ.get("GGZY_NODE_NAME", "武汉都市圈公共资源交易节点"),
         "secure_cookies": os.environ.get("GGZY_SECURE_COOKIES", "0") == "1",
+        "ocid_prefix": os.environ.get("GGZY_OCID_PREFIX", "").strip() or DEFAULT_OCID_PREFIX,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["data_dir"] = Path(str(values["data_dir"]))

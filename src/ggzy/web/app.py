@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ggzy.bootstrap import Platform
 from ggzy.core.errors import DomainError
-from ggzy.web import api, api_credit, api_exchange, hall, problems
+from ggzy.web import api, api_credit, api_exchange, api_ocds, hall, problems
 
 STATIC = Path(__file__).parent / "static"
 
@@ -53,6 +53,7 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     app.add_exception_handler(StarletteHTTPException, problems.http_error)
     app.add_exception_handler(Exception, problems.unexpected_error)
     app.include_router(api.router)
+    app.include_router(api_ocds.router)
     app.include_router(api_exchange.router)
     app.include_router(api_credit.router)
     app.include_router(hall.router)
