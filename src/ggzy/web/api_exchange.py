@@ -164,3 +164,26 @@ def retry_delivery(delivery: str, account: Caller, request: Request) -> dict[str
     with platform.engine.begin() as conn:
         media.retry(conn, delivery, platform.clock.now())
     return {"id": delivery, "status": "pending"}
+
+
+# ------------------------------------------------------------------ laws and regulations
+
+
+@router.get("/laws", tags=["laws"], summary="法律法规库 / laws and regulations")
+def laws_search(q: str = Query("", max_length=100, description="关键词或条号")) -> list[Any]:
+    """Laws by name, number or issuer; articles by number or by what the platform enforces."""
+    from ggzy import laws
+
+    return laws.search(q)
+
+
+@router.get("/laws/{law_id}", tags=["laws"], summary="一部法规 / one law")
+def law_detail(law_id: str) -> dict[str, Any]:
+    """One law with every article the platform enforces and the methods based on it."""
+    from ggzy import laws
+    from ggzy.core.errors import not_found
+
+    found = laws.find_law(law_id)
+    if found is None:
+        raise not_found(f"法规 {law_id}", f"law {law_id}")
+    return found

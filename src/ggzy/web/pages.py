@@ -74,6 +74,7 @@ NAV = (
     ("/schedule", "排期", "Schedule"),
     ("/workspace", "工作台", "Workspace"),
     ("/ledger", "存证账本", "Ledger"),
+    ("/laws", "法规", "Laws"),
 )
 # Kinds of public notice (公告) on the portal: event type -> (中文, English, css class).
 NOTICE_KINDS = {
@@ -860,6 +861,18 @@ def _project_act(request: Request, form: FormData, code: str, action: str) -> Re
         f"已完成：{declared.zh}（存证事件 #{seq}）",
         f"done: {declared.en} (evidence event #{seq})",
     )
+
+
+# ---------------------------------------------------------------- laws and regulations
+
+
+@router.get("/laws", response_class=HTMLResponse)
+def laws_page(request: Request, q: str = "") -> HTMLResponse:
+    """法律法规库: search the laws, and see what the platform enforces under each article."""
+    from ggzy import laws
+
+    query = q.strip()[:100]
+    return render(request, "laws.html", q=query, results=laws.search(query))
 
 
 # ---------------------------------------------------------------- the opening hall
