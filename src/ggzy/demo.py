@@ -412,9 +412,42 @@ def seed_demo(
         seeder.run()
         clock.set(max(present_clock.now(), clock.now()))
         revoke_demo_certificate(platform, pki, seeder.accounts, seeder.say)
+        _credit_and_media(platform, seeder)
     finally:
         platform.clock = present_clock
     return summarize(platform, created=True)
+
+
+def _credit_and_media(platform: Platform, seeder: _Seeder) -> None:
+    """A tendering ban on the bidder whose certificate was revoked (失信联合惩戒: its next bid is
+    refused), and a file drop for the national platform that every notice is written to."""
+    from ggzy.credit.records import add_record
+    from ggzy.exchange.media import add_medium, deliver_round
+
+    regulator = seeder.accounts["regulator"]
+    today = shanghai_date(platform.clock.now())
+    with platform.command(regulator.actor) as uow:
+        add_record(
+            uow,
+            regulator,
+            {
+                "credit_code": ENTITY_BY_KEY["bidder8"].credit_code,
+                "list": "tendering_ban",
+                "authority": "湖北省住房和城乡建设厅",
+                "decision": f"鄂建罚〔{today.year}〕8号",
+                "reason": "以他人名义投标、弄虚作假骗取中标（招标投标法实施条例 第68条）",
+                "starts": today.isoformat(),
+                "ends": (today + timedelta(days=365)).isoformat(),
+            },
+        )
+    seeder.say(f"信用：{ENTITY_BY_KEY['bidder8'].name} 被取消投标资格一年（失信联合惩戒）")
+    folder = (platform.settings.data_dir / "exchange" / "national").resolve()
+    with platform.engine.begin() as conn:
+        add_medium(
+            conn, "file", "全国公共资源交易平台（数据交换目录）", str(folder), platform.clock.now()
+        )
+    sent = deliver_round(platform)
+    seeder.say(f"信息发布：{sent['delivered']} 条公告已写入 {folder}")
 
 
 def _provisional_years(present: datetime) -> list[int]:

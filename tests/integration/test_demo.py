@@ -390,3 +390,17 @@ def test_a_procurement_tender_and_a_single_source_are_live_at_the_present(seeded
     assert list(open_tender["data"]["objection_answers"]) == ["1"]  # a challenge, answered
     (single,) = projects_in(seeded.platform, "publicized", "procurement.single_source")
     assert datetime.fromisoformat(single["data"]["publicity_end"]) > seeded.present
+
+
+def test_the_demo_bans_one_bidder_and_writes_its_notices_for_the_national_platform(
+    seeded: Seeded,
+) -> None:
+    from ggzy.credit.records import list_records
+
+    platform = seeded.platform
+    with platform.read() as conn:
+        [record] = list_records(conn)
+    assert record["list"] == "tendering_ban" and record["repaired_at"] is None
+    manifest = platform.settings.data_dir / "exchange" / "national" / "manifest.jsonl"
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert len(lines) >= 5 and all((manifest.parent / x["file"]).exists() for x in lines)
