@@ -430,3 +430,31 @@ def test_the_conformance_kit_passes_a_node_and_fails_one_whose_events_were_alter
     report = conformance(a.url)
     [feed] = [c for c in report.checks if c.name.startswith("feed")]
     assert not report.ok and not feed.ok and "does not match" in feed.detail
+
+
+def test_an_account_registered_at_one_node_signs_in_with_its_password_at_another(network, clock):
+    a, c = network["a"], network["c"]
+    bidder, _, _ = roaming_bidder(a, clock)
+    join(a, c)
+    assert peers.pull(c.platform, "node-a").refused is None
+    with httpx.Client(base_url=c.url) as http:
+        good = http.post(
+            "/api/v1/auth/token", json={"username": bidder.username, "password": PASSWORD}
+        )
+        bad = http.post(
+            "/api/v1/auth/token", json={"username": bidder.username, "password": "x" * 9}
+        )
+        nobody = http.post("/api/v1/auth/token", json={"username": "nobody", "password": PASSWORD})
+        direct = http.post(
+            "/api/v1/federation/password-check",
+            json={"username": bidder.username, "password": PASSWORD},
+        )
+    assert good.status_code == 200, good.text  # c asked a, signed both ways
+    assert good.json()["account"]["username"] == bidder.username
+    assert bad.status_code == 401 and nobody.status_code == 401
+    with httpx.Client(base_url=a.url) as http:
+        unsigned = http.post(
+            "/api/v1/federation/password-check",
+            json={"username": bidder.username, "password": PASSWORD},
+        )
+    assert unsigned.status_code == 403 and direct.status_code == 403  # only for peer nodes

@@ -477,4 +477,94 @@ def pull_all(platform: Platform) -> list[PullResult]:
     return results
 
 
+# ------------------------------------------------------------------------------ roaming sign-in
+
+PASSWORD_CHECK_PATH = "/api/v1/federation/password-check"
+
+
+def answer_password_check(
+    platform: Platform, peer: str, username: str, password: str
+) -> dict[str, Any]:
+    """At an account's home node: say, signed, whether the password is right (to a peer)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    from ggzy.registry.handlers import _hasher
+    from ggzy.registry.tables import credentials
+
+    with platform.read() as conn:
+        row = conn.execute(
+            select(credentials.c.password_hash).where(credentials.c.username == username)
+        ).first()
+    ok = False
+    if row is None:
+        _hasher.hash(password)  # the same time as a real check
+    else:
+        try:
+            ok = bool(_hasher.verify(row[0], password))
+        except (VerificationError, InvalidHashError):
+            ok = False
+    body = canonical_json(
+        {
+            "username": username,
+            "ok": ok,
+            "node": platform.settings.node_id,
+            "for": peer,
+            "checked_at": format_time(platform.clock.now()),
+        }
+    )
+    signature = base64.b64encode(platform.node_key.sign(body.encode())).decode()
+    return {"signed_body": body, "signature": signature}
+
+
+def ask_home_node(uow: Any, account: Any, password: str) -> bool | None:
+    """At another node: ask the account's home node (a peer) to check its password."""
+    import httpx
+
+    home = None  # the node the account was created at: the peer whose event created it here
+    for r in uow.conn.execute(
+        select(peer_events.c.node_id, peer_events.c.canonical).where(
+            peer_events.c.type == "AccountCreated", peer_events.c.status == "applied"
+        )
+    ):
+        if json.loads(r.canonical)["subject"]["id"] == account.username:
+            home = r.node_id
+    platform = uow.platform
+    if not home or home == platform.settings.node_id:
+        return None
+    row = uow.conn.execute(select(peers).where(peers.c.node_id == home)).first()
+    if row is None or row.status != "ok":
+        return None
+    headers = signed_headers(platform, "POST", PASSWORD_CHECK_PATH)
+    try:
+        r = httpx.post(
+            row.url + PASSWORD_CHECK_PATH,
+            json={"username": account.username, "password": password},
+            headers=headers,
+            timeout=5,
+        )
+        answer = r.json()
+        signature = base64.b64decode(answer["signature"])
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+    if r.status_code != 200 or not verify_signature(
+        row.public_key, answer["signed_body"], signature
+    ):
+        return None
+    said = json.loads(answer["signed_body"])
+    when = datetime.fromisoformat(said["checked_at"].replace("Z", "+00:00"))
+    fresh = abs(when - platform.clock.now()) <= CLOCK_SKEW
+    mine = said["for"] == platform.settings.node_id and said["node"] == home
+    return bool(said["ok"]) and fresh and mine and said["username"] == account.username
+
+
 projections.REPLAYED_SOURCES.append(replayed_peer_events)
+
+
+def _register_roaming_sign_in() -> None:
+    from ggzy.registry.handlers import REMOTE_PASSWORD_CHECKS
+
+    if ask_home_node not in REMOTE_PASSWORD_CHECKS:
+        REMOTE_PASSWORD_CHECKS.append(ask_home_node)
+
+
+_register_roaming_sign_in()

@@ -187,3 +187,29 @@ def law_detail(law_id: str) -> dict[str, Any]:
     if found is None:
         raise not_found(f"法规 {law_id}", f"law {law_id}")
     return found
+
+
+# ------------------------------------------------------------------ roaming sign-in
+
+
+class PasswordCheck(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+
+
+@router.post("/federation/password-check", tags=["exchange"], summary="漫游登录核验（节点间）")
+def password_check(body: PasswordCheck, request: Request) -> dict[str, Any]:
+    """For a peer node only (signed request): whether an account of this node has this
+    password, as a statement signed by this node."""
+    from ggzy.core.errors import DomainError
+
+    platform = platform_of(request)
+    with platform.read() as conn:
+        peer = peers.requesting_peer(
+            conn, request.headers, "POST", request.url.path, platform.clock.now()
+        )
+    if peer is None:
+        raise DomainError(
+            "not-a-peer", "仅限互联节点调用", "only a peer node may ask this", status=403
+        )
+    return peers.answer_password_check(platform, peer, body.username.strip().lower(), body.password)
