@@ -23,6 +23,7 @@ TABLE_MODULES = (
     "ggzy.transfer.tables",
     "ggzy.exchange.tables",
     "ggzy.credit.tables",
+    "ggzy.evaluation.tables",
 )
 
 

@@ -458,3 +458,43 @@ def test_an_account_registered_at_one_node_signs_in_with_its_password_at_another
             json={"username": bidder.username, "password": PASSWORD},
         )
     assert unsigned.status_code == 403 and direct.status_code == 403  # only for peer nodes
+
+
+def test_an_expert_admitted_at_one_node_is_in_the_pool_of_another(network, clock):
+    from ggzy.core.codes import resident_id_check_char
+    from ggzy.evaluation import experts
+
+    a, b = network["a"], network["b"]
+    first17 = "42110219800101123"
+    with b.platform.command("public") as uow:
+        applied = experts.apply(
+            uow,
+            {
+                "name": "李建华",
+                "id_number": first17 + resident_id_check_char(first17),
+                "employer": make_credit_code("1", "2", "421100", "EX000001"),
+                "region": "421102",
+                "specialities": ["A02"],
+                "title": "正高级",
+                "years": 25,
+                "username": "lijianhua",
+                "password": PASSWORD,
+            },
+        )
+    with b.platform.command("system") as uow:
+        staff = registry.create_account(
+            uow,
+            username="staff.huanggang",
+            display_name="黄冈中心",
+            password=PASSWORD,
+            roles=["center_staff"],
+            center="421100",
+        )
+    with b.platform.command(staff.actor) as uow:
+        experts.review(uow, staff, applied["expert"], True)
+    join(a, b)
+    assert peers.pull(a.platform, "node-b").refused is None
+    with a.platform.read() as conn:
+        [shared] = experts.pool(conn, clock.now().date(), "A02")
+    assert shared["id"] == applied["expert"] and shared["status"] == "active"
+    assert shared["home_node"] == "node-b"

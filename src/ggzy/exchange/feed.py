@@ -46,6 +46,11 @@ NETWORK_TYPES = frozenset(
         "RevocationListImported",
         "CreditRecordAdded",
         "CreditRecordRepaired",
+        "ExpertApplied",
+        "ExpertReviewed",
+        "ExpertLeaveDeclared",
+        "ExpertBlacklisted",
+        "ExpertRated",
     }
 )
 

@@ -39,6 +39,7 @@ ACCOUNT_ROLES: dict[str, tuple[str, str]] = {
     "center_staff": ("交易中心工作人员", "center staff"),
     "regulator": ("行政监督人员", "regulator"),
     "platform_admin": ("平台管理员", "platform administrator"),
+    "expert": ("评标专家", "evaluation expert"),
 }
 SESSION_TTL = timedelta(hours=12)
 API_TOKEN_TTL = timedelta(days=90)
