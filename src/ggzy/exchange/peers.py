@@ -523,7 +523,9 @@ def ask_home_node(uow: Any, account: Any, password: str) -> bool | None:
     home = None  # the node the account was created at: the peer whose event created it here
     for r in uow.conn.execute(
         select(peer_events.c.node_id, peer_events.c.canonical).where(
-            peer_events.c.type == "AccountCreated", peer_events.c.status == "applied"
+            peer_events.c.type == "AccountCreated",
+            peer_events.c.status == "applied",
+            peer_events.c.canonical.contains(f'"id":"{account.username}"'),  # narrows the scan
         )
     ):
         if json.loads(r.canonical)["subject"]["id"] == account.username:

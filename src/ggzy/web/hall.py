@@ -187,6 +187,9 @@ class HallHub:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             self._wake.clear()
             try:
+                if not self.watchers:  # nobody to tell: only remember how far the log is
+                    self._seen = await anyio.to_thread.run_sync(self._last_seq)
+                    continue
                 changed, self._seen = await anyio.to_thread.run_sync(
                     self._changed_since, self._seen, set(self.watchers)
                 )
