@@ -20,6 +20,7 @@ from ggzy.ledger.signing import NodeKey
 def _load_packages() -> None:
     """Import every capability so its tables, event types and projectors are registered."""
     import ggzy.credit.records
+    import ggzy.evaluation.draws
     import ggzy.evaluation.experts
     import ggzy.exchange.peers
     import ggzy.pki.bindings

@@ -51,6 +51,8 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
 node_app = typer.Typer(help="节点互联 / peer nodes.", no_args_is_help=True)
 app.add_typer(node_app, name="node")
+experts_app = typer.Typer(help="评标专家 / experts.", no_args_is_help=True)
+app.add_typer(experts_app, name="experts")
 docs_app = typer.Typer(help="文档 / documentation.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 bench_app = typer.Typer(
@@ -298,6 +300,30 @@ def conformance_check(
             console.print(f"{mark} {c.name}: {c.detail}", markup=False)
     if not report.ok:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+@experts_app.command("verify-draw")
+def experts_verify_draw(
+    draw_id: str = typer.Argument(..., help="抽取编号 / the draw's id."),
+    url: str = typer.Option("http://127.0.0.1:8000", "--url", help="节点地址 / the node."),
+) -> None:
+    """由公开数据重算一次专家抽取 / recompute an expert draw from public data."""
+    from ggzy.evaluation.draws import fetch_and_verify
+
+    record, problems = fetch_and_verify(url, draw_id)
+    for line in problems:
+        console.print(f"失败 FAIL {line}", markup=False)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+    drawn = record["drawn"]
+    picked = sum(len(v) for v in drawn["selected"].values())
+    state = "已解封 revealed" if record.get("revealed") else "密封中 sealed"
+    console.print(
+        f"通过 ok 抽取 {draw_id}：种子为树头 {drawn['seed']['tree_size']}，"
+        f"{len(drawn['candidates'])} 名候选、{len(drawn['avoided'])} 名回避，"
+        f"抽中 {picked} 名，{state} / the draw recomputes from public data",
+        markup=False,
+    )
 
 
 @ledger_app.command("audit")

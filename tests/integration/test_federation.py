@@ -498,3 +498,60 @@ def test_an_expert_admitted_at_one_node_is_in_the_pool_of_another(network, clock
         [shared] = experts.pool(conn, clock.now().date(), "A02")
     assert shared["id"] == applied["expert"] and shared["status"] == "active"
     assert shared["home_node"] == "node-b"
+
+
+def test_experts_admitted_at_one_node_are_drawn_for_a_project_at_another(network, clock):
+    from ggzy.core.codes import resident_id_check_char
+    from ggzy.evaluation import draws, experts
+    from ggzy.procedures.engine import get_project
+
+    a, b = network["a"], network["b"]
+    with b.platform.command("system") as uow:
+        b_staff = registry.create_account(
+            uow,
+            username="staff.huanggang",
+            display_name="黄冈中心",
+            password=PASSWORD,
+            roles=["center_staff"],
+            center="421100",
+        )
+    for n in range(1, 6):
+        first17 = f"42110219800101{n:03d}"
+        with b.platform.command("public") as uow:
+            applied = experts.apply(
+                uow,
+                {
+                    "name": f"黄冈专家{n}",
+                    "id_number": first17 + resident_id_check_char(first17),
+                    "employer": make_credit_code("1", "2", "421100", f"EX{n:06d}"),
+                    "region": "421102",
+                    "specialities": ["A02"],
+                    "title": "高级",
+                    "years": 20,
+                    "username": f"hgexpert{n}",
+                    "password": PASSWORD,
+                },
+            )
+        with b.platform.command(b_staff.actor) as uow:
+            experts.review(uow, b_staff, applied["expert"], True)
+    code = tender_at_center(a, clock, "420100")
+    join(a, b)
+    assert peers.pull(a.platform, "node-b").refused is None
+    with a.platform.command("system") as uow:
+        a_staff = registry.create_account(
+            uow,
+            username="staff.wuhan",
+            display_name="武汉中心",
+            password=PASSWORD,
+            roles=["center_staff"],
+            center="420100",
+        )
+    with a.platform.command(a_staff.actor) as uow:
+        asked = draws.request_draw(
+            uow, a_staff, get_project(uow.conn, code), {"A02": 5}, "2026-03-24", avoid_local=True
+        )
+    with a.platform.command(a_staff.actor) as uow:
+        draws.run_draw(uow, a_staff, asked["draw"])
+    record, problems = draws.fetch_and_verify(a.url, asked["draw"])  # ggzy experts verify-draw
+    assert problems == [] and len(record["drawn"]["selected"]["A02"]) == 5
+    assert record["drawn"]["avoided"] == []  # Huanggang experts are not local to Wuhan

@@ -128,3 +128,57 @@ def me(account: Caller, request: Request) -> dict[str, Any]:
         if row is None:
             raise DomainError("not-an-expert", "您不是专家", "you are not an expert", status=404)
         return experts.expert_view(conn, row, today)
+
+
+# ------------------------------------------------------------------ draws (随机抽取)
+
+
+class DrawRequest(BaseModel):
+    quotas: dict[str, int] = Field(description="专业代码 → 人数")
+    evaluation_day: str = Field(description="评标日期 YYYY-MM-DD")
+    avoid_local: bool = Field(False, description="回避招标人所在城市的专家")
+
+
+@router.post(
+    "/projects/{code}/draws", tags=["experts"], summary="申请随机抽取专家", status_code=201
+)
+def request_draw(code: str, body: DrawRequest, account: Caller, request: Request) -> dict[str, Any]:
+    """Ask for a draw; the node's signed head at this request will seed it."""
+    from ggzy.evaluation import draws
+    from ggzy.procedures.engine import get_project
+
+    platform = platform_of(request)
+    with platform.command(account.actor, account.center, request_origin(request)) as uow:
+        project = get_project(uow.conn, code)
+        return draws.request_draw(
+            uow, account, project, body.quotas, body.evaluation_day, body.avoid_local
+        )
+
+
+@router.post("/draws/{draw_id}/run", tags=["experts"], summary="抽取（名单密封）")
+def run_draw(draw_id: str, account: Caller, request: Request) -> dict[str, Any]:
+    """Run a requested draw: the public record, the names sealed."""
+    from ggzy.evaluation import draws
+
+    platform = platform_of(request)
+    with platform.command(account.actor, account.center, request_origin(request)) as uow:
+        return draws.run_draw(uow, account, draw_id)
+
+
+@router.post("/draws/{draw_id}/reveal", tags=["experts"], summary="评标开始时解封名单")
+def reveal_draw(draw_id: str, account: Caller, request: Request) -> dict[str, Any]:
+    """Unseal the names on the evaluation day."""
+    from ggzy.evaluation import draws
+
+    platform = platform_of(request)
+    with platform.command(account.actor, account.center, request_origin(request)) as uow:
+        return draws.reveal(uow, account, draw_id)
+
+
+@router.get("/draws/{draw_id}", tags=["experts"], summary="抽取的公开记录 / a draw's record")
+def draw_record(draw_id: str, request: Request) -> dict[str, Any]:
+    """Everything anyone needs to recompute the draw; names only after the reveal."""
+    from ggzy.evaluation import draws
+
+    with platform_of(request).read() as conn:
+        return draws.public_record(conn, draw_id)

@@ -1,0 +1,311 @@
+"""Random draws of experts (专家随机抽取), verifiable by anyone, names sealed until evaluation.
+
+1. Request (ExpertDrawRequested, public): the project, the quotas by speciality, and whether
+   the tenderee's city is avoided. It is one command, so the node signs a tree head at exactly
+   its sequence number, a head nobody could know before the request was recorded.
+2. Run (ExpertsDrawn, public): the seed is that head's root hash. Every expert of the pool is
+   given a pseudonym for this draw, SHA-256(draw id ‖ expert id), which says nothing across
+   draws. Experts who must be avoided (回避: employer is the tenderee, the agency or a bidder;
+   blacklisted or on leave on the evaluation day; from the tenderee's city when asked) are
+   listed by pseudonym with the reason; the others are ranked by SHA-256(seed ‖ pseudonym) and
+   each quota takes the first of its speciality not taken yet. The public record is the seed's
+   head, every candidate's and avoided pseudonym, and a commitment to the chosen experts'
+   identities (SHA-256 of their ids and a random salt); the identities themselves go into a
+   confidential event (ExpertsDrawnSealed) until the evaluation begins.
+3. Reveal (DrawRevealed, public): the ids and the salt, so anyone can check the commitment and
+   that the pseudonyms of the revealed experts are the ones the ranking chose.
+
+`verify_draw` (and `ggzy experts verify-draw`) recomputes all of it from the public record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ggzy.core.calendar import SHANGHAI
+from ggzy.core.errors import DomainError, forbidden
+from ggzy.core.events import NewEvent, event_type
+from ggzy.core.tables import events
+from ggzy.evaluation.experts import specialities, status_on
+from ggzy.evaluation.tables import experts
+from ggzy.ledger import log
+from ggzy.registry.handlers import Account
+
+event_type("ExpertDrawRequested", "已申请随机抽取评标专家", "expert draw requested")
+event_type("ExpertsDrawn", "评标专家已随机抽取（名单密封）", "experts drawn (names sealed)")
+event_type("ExpertsDrawnSealed", "抽取名单（密封）", "drawn experts (sealed)", public=False)
+event_type("DrawRevealed", "评标专家名单已解封", "drawn experts revealed")
+
+
+def _h(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def pseudonym(draw_id: str, expert_id: str) -> str:
+    """An expert's name in one draw: unlinkable to its names in others."""
+    return _h("ggzy-draw-pseudonym/1", draw_id, expert_id)
+
+
+def rank_key(seed: str, name: str) -> str:
+    """The order of the draw: by SHA-256 of the seed and the pseudonym."""
+    return _h("ggzy-draw-rank/1", seed, name)
+
+
+def commitment(expert_ids: list[str], salt: str) -> str:
+    """The public commitment to the chosen experts' identities."""
+    return _h("ggzy-draw-commitment/1", salt, *sorted(expert_ids))
+
+
+def _draw_events(conn: Connection, draw_id: str) -> dict[str, Any]:
+    rows = conn.execute(
+        select(events.c.type, events.c.payload, events.c.seq).where(
+            events.c.subject_type == "draw", events.c.subject_id == draw_id
+        )
+    ).all()
+    found = {r.type: {**json.loads(r.payload), "seq": r.seq} for r in rows}
+    if "ExpertDrawRequested" not in found:
+        raise DomainError("unknown-draw", "没有该抽取", "no such draw", status=404)
+    return found
+
+
+def request_draw(
+    uow: Any,
+    account: Account,
+    project: dict[str, Any],
+    quotas: dict[str, int],
+    evaluation_day: str,
+    avoid_local: bool = False,
+) -> dict[str, Any]:
+    """Ask for a draw for a project's committee (center staff)."""
+    if not (account.has_role("center_staff") or account.has_role("platform_admin")):
+        raise forbidden("仅交易中心工作人员可抽取专家", "only center staff draw experts")
+    bad = [k for k in quotas if k not in specialities()]
+    if not quotas or bad or any(not isinstance(n, int) or n < 1 for n in quotas.values()):
+        raise DomainError(
+            "invalid-quotas",
+            "须按专业分类给出抽取人数",
+            "give a count per speciality",
+            field="quotas",
+        )
+    total = sum(quotas.values())
+    if total < 3 or total % 2 == 0:
+        raise DomainError(
+            "invalid-committee",
+            "评标委员会人数须为 3 人以上单数",
+            "a committee has an odd number of at least 3 members",
+            field="quotas",
+        )
+    try:
+        day = date.fromisoformat(evaluation_day)
+    except ValueError:
+        raise DomainError(
+            "invalid-date", "评标日期须为 YYYY-MM-DD", "evaluation_day: YYYY-MM-DD"
+        ) from None
+    draw_id = f"{project['code']}-D{secrets.token_hex(4)}"
+    payload = {
+        "draw": draw_id,
+        "project": project["code"],
+        "quotas": dict(sorted(quotas.items())),
+        "evaluation_day": day.isoformat(),
+        "avoid_local": avoid_local,
+    }
+    ev = uow.emit(NewEvent("ExpertDrawRequested", "draw", draw_id, payload))
+    return {**payload, "seed_size": ev.seq}
+
+
+def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
+    """Draw: seed from the signed head at the request, avoidance, ranking, sealed names."""
+    from ggzy.bidding.handlers import bids_of
+    from ggzy.procedures.engine import get_project
+
+    if not (account.has_role("center_staff") or account.has_role("platform_admin")):
+        raise forbidden("仅交易中心工作人员可抽取专家", "only center staff draw experts")
+    found = _draw_events(uow.conn, draw_id)
+    if "ExpertsDrawn" in found:
+        raise DomainError("already-drawn", "已完成抽取", "already drawn", status=409)
+    request = found["ExpertDrawRequested"]
+    head = log.head_at(uow.conn, request["seq"])
+    if head is None:
+        raise DomainError("no-seed", "抽取申请的签名树头不存在", "no signed head at the request")
+    seed = head.root_hash.hex()
+    project = get_project(uow.conn, request["project"])
+    conflicted = {project["tenderee"], project["agency"]} | {
+        b["bidder"] for b in bids_of(uow.conn, project["code"], ("submitted", "opened"))
+    }
+    day = date.fromisoformat(request["evaluation_day"])
+    local = project["center"][:4]
+    candidates: list[dict[str, Any]] = []
+    avoided: list[dict[str, str]] = []
+    chosen_ids: list[str] = []
+    for row in uow.conn.execute(select(experts).order_by(experts.c.id)).all():
+        name = pseudonym(draw_id, row.id)
+        specs = [s for s in json.loads(row.specialities) if s in request["quotas"]]
+        if row.status != "active" or not specs:
+            continue  # not in the pool for this draw: not listed at all
+        standing = status_on(row, day)
+        reason = None
+        if standing != "active":
+            reason = standing
+        elif row.employer in conflicted:
+            reason = "employer-conflict"
+        elif request["avoid_local"] and row.region[:4] == local:
+            reason = "local"
+        if reason:
+            avoided.append({"pseudonym": name, "reason": reason})
+        else:
+            candidates.append({"pseudonym": name, "specialities": specs, "id": row.id})
+    selected = select_from(seed, request["quotas"], candidates)
+    by_name = {c["pseudonym"]: c["id"] for c in candidates}
+    short = {k: n for k, n in request["quotas"].items() if len(selected[k]) < n}
+    if short:
+        raise DomainError(
+            "pool-too-small",
+            f"可抽取的专家不足：{short}",
+            f"not enough eligible experts for: {short}",
+            status=409,
+        )
+    chosen_ids = [by_name[n] for names in selected.values() for n in names]
+    salt = secrets.token_hex(16)
+    public = {
+        "draw": draw_id,
+        "seed": {"tree_size": head.tree_size, "root_hash": seed},
+        "candidates": [
+            {"pseudonym": c["pseudonym"], "specialities": c["specialities"]}
+            for c in sorted(candidates, key=lambda c: c["pseudonym"])
+        ],
+        "avoided": sorted(avoided, key=lambda a: a["pseudonym"]),
+        "selected": selected,
+        "commitment": commitment(chosen_ids, salt),
+    }
+    uow.emit(NewEvent("ExpertsDrawn", "draw", draw_id, public))
+    uow.emit(
+        NewEvent(
+            "ExpertsDrawnSealed",
+            "draw",
+            draw_id,
+            {"draw": draw_id, "experts": chosen_ids, "salt": salt},
+        )
+    )
+    return {k: public[k] for k in ("draw", "seed", "selected", "commitment")}
+
+
+def select_from(
+    seed: str, quotas: dict[str, int], candidates: list[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """Each quota, in code order, takes the first not yet taken of its speciality, ranked."""
+    ranked = sorted(candidates, key=lambda c: rank_key(seed, c["pseudonym"]))
+    taken: set[str] = set()
+    out: dict[str, list[str]] = {}
+    for code in sorted(quotas):
+        picks = [
+            c["pseudonym"]
+            for c in ranked
+            if code in c["specialities"] and c["pseudonym"] not in taken
+        ]
+        out[code] = picks[: quotas[code]]
+        taken.update(out[code])
+    return out
+
+
+def reveal(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
+    """Unseal the names when the evaluation begins (center staff)."""
+    if not (account.has_role("center_staff") or account.has_role("platform_admin")):
+        raise forbidden("仅交易中心工作人员可解封名单", "only center staff reveal a draw")
+    found = _draw_events(uow.conn, draw_id)
+    if "ExpertsDrawnSealed" not in found:
+        raise DomainError("not-drawn", "尚未抽取", "not drawn yet", status=409)
+    if "DrawRevealed" in found:
+        raise DomainError("already-revealed", "名单已解封", "already revealed", status=409)
+    today = uow.now.astimezone(SHANGHAI).date().isoformat()
+    if today < found["ExpertDrawRequested"]["evaluation_day"]:
+        raise DomainError(
+            "too-early", "评标开始前名单保持密封", "the names stay sealed until the evaluation", 409
+        )
+    sealed = found["ExpertsDrawnSealed"]
+    payload = {"draw": draw_id, "experts": sealed["experts"], "salt": sealed["salt"]}
+    uow.emit(NewEvent("DrawRevealed", "draw", draw_id, payload))
+    return payload
+
+
+def public_record(conn: Connection, draw_id: str) -> dict[str, Any]:
+    """What anyone may read of a draw: the request, the drawn record, the reveal if made."""
+    found = _draw_events(conn, draw_id)
+    return {
+        "request": found["ExpertDrawRequested"],
+        "drawn": found.get("ExpertsDrawn"),
+        "revealed": found.get("DrawRevealed"),
+    }
+
+
+def verify_draw(
+    record: dict[str, Any], head: dict[str, Any] | None, public_key: str | None
+) -> list[str]:
+    """Recompute a draw from its public record; the problems found (empty: it verifies).
+
+    head: the node's signed tree head at the request's sequence number (JSON form), checked
+    against the node's public key when one is given."""
+    from ggzy.ledger.signing import verify_signature
+
+    problems: list[str] = []
+    request, drawn = record["request"], record.get("drawn")
+    if drawn is None:
+        return ["尚未抽取 / not drawn yet"]
+    seed = drawn["seed"]
+    if seed["tree_size"] != request["seq"]:
+        problems.append("种子不是抽取申请处的树头 / the seed is not the head at the request")
+    if head is not None:
+        if head["tree_size"] != seed["tree_size"] or head["root_hash"] != seed["root_hash"]:
+            problems.append("种子与节点签名的树头不符 / the seed differs from the signed head")
+        import base64
+
+        if public_key and not verify_signature(
+            public_key, head["signed_body"], base64.b64decode(head["signature"])
+        ):
+            problems.append("树头签名无效 / the head's signature is invalid")
+    again = select_from(seed["root_hash"], request["quotas"], drawn["candidates"])
+    if again != drawn["selected"]:
+        problems.append("按公开数据重算的结果不同 / recomputing gives another selection")
+    revealed = record.get("revealed")
+    if revealed is not None:
+        ids = revealed["experts"]
+        if commitment(ids, revealed["salt"]) != drawn["commitment"]:
+            problems.append("解封名单与承诺不符 / the revealed names do not match the commitment")
+        names = sorted(pseudonym(drawn["draw"], i) for i in ids)
+        chosen = sorted(n for picks in drawn["selected"].values() for n in picks)
+        if names != chosen:
+            problems.append("解封名单不是抽中的专家 / the revealed experts were not the ones drawn")
+    return problems
+
+
+def fetch_and_verify(
+    url: str, draw_id: str, client: Any = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Read a draw's public record, the node's key and the seed's signed head from a node's
+    API, and recompute the draw (what `ggzy experts verify-draw` runs)."""
+    import httpx
+
+    base = url.rstrip("/")
+    own = client is None
+    client = client or httpx.Client(timeout=30)
+    try:
+        r = client.get(f"{base}/api/v1/draws/{draw_id}")
+        if r.status_code != 200:
+            return {}, [f"无法读取抽取记录 / cannot read the draw: HTTP {r.status_code}"]
+        record = r.json()
+        key = client.get(f"{base}/api/v1/node").json()["public_key"]
+        size = record["request"]["seq"]
+        heads = client.get(f"{base}/api/v1/ledger/tree-heads?after={size - 1}&limit=1").json()
+    finally:
+        if own:
+            client.close()
+    head = heads[0] if heads and heads[0]["tree_size"] == size else None
+    problems = verify_draw(record, head, key)
+    if head is None:
+        problems.append("节点没有抽取申请处的签名树头 / no signed head at the request")
+    return record, problems

@@ -1,0 +1,157 @@
+"""Expert draws: seeded by a signed head nobody knew in advance, avoidance by pseudonym, names
+sealed until the evaluation, and recomputable by anyone from the public record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from factories import PASSWORD, announce, bid, seed_parties
+from ggzy.core.codes import make_credit_code, resident_id_check_char
+from ggzy.core.errors import DomainError
+from ggzy.evaluation import draws, experts
+from ggzy.ledger import log
+
+DAY = "2026-03-24"
+
+
+def add_expert(platform, staff, n, specs=("A02",), employer=None, region="420102"):
+    first17 = f"420102197{n % 10}0101{n:03d}"
+    with platform.command("public") as uow:
+        applied = experts.apply(
+            uow,
+            {
+                "name": f"专家{n:02d}",
+                "id_number": first17 + resident_id_check_char(first17),
+                "employer": employer or make_credit_code("1", "2", "420100", f"EX{n:06d}"),
+                "region": region,
+                "specialities": list(specs),
+                "title": "高级",
+                "years": 10 + n,
+                "username": f"expert{n:02d}",
+                "password": PASSWORD,
+            },
+        )
+    with platform.command(staff.actor) as uow:
+        experts.review(uow, staff, applied["expert"], True)
+    return applied["expert"]
+
+
+def drawn(platform, staff, code, quotas, **kw):
+    from ggzy.procedures.engine import get_project
+
+    with platform.command(staff.actor) as uow:
+        asked = draws.request_draw(
+            uow, staff, get_project(uow.conn, code), quotas, kw.pop("day", DAY), **kw
+        )
+    with platform.command(staff.actor) as uow:
+        draws.run_draw(uow, staff, asked["draw"])
+    return asked["draw"]
+
+
+def record_and_head(platform, draw_id):
+    with platform.read() as conn:
+        record = draws.public_record(conn, draw_id)
+        head = log.head_at(conn, record["request"]["seq"]).as_json()
+    return record, head
+
+
+@pytest.fixture
+def tender(platform):
+    parties = seed_parties(platform)
+    code = announce(platform, parties)
+    for b, price in zip(parties.bidders[:3], ("10500000", "11000000", "11200000"), strict=True):
+        bid(platform, b, code, price)
+    return parties, code
+
+
+def test_a_draw_recomputes_from_its_public_record_and_the_signed_head(platform, tender):
+    parties, code = tender
+    ids = [add_expert(platform, parties.staff, n) for n in range(1, 8)]
+    draw_id = drawn(platform, parties.staff, code, {"A02": 5})
+    record, head = record_and_head(platform, draw_id)
+    assert draws.verify_draw(record, head, platform.node_key.public_b64()) == []
+    assert record["drawn"]["seed"] == {
+        "tree_size": head["tree_size"],
+        "root_hash": head["root_hash"],
+    }
+    assert len(record["drawn"]["selected"]["A02"]) == 5
+    public = json.dumps(record)
+    assert not any(i in public for i in ids)  # names sealed: pseudonyms only
+
+
+def test_experts_employed_by_a_bidder_or_on_leave_are_avoided(platform, tender, clock):
+    parties, code = tender
+    for n in range(1, 6):
+        add_expert(platform, parties.staff, n)
+    add_expert(platform, parties.staff, 6, employer=parties.bidders[0].entity)
+    on_leave = add_expert(platform, parties.staff, 7)
+    with platform.command("system") as uow:
+        from ggzy.registry.handlers import get_account
+
+        me = get_account(uow.conn, "expert07")
+        experts.declare_leave(uow, me, "2026-03-20", "2026-03-30", "出国")
+    draw_id = drawn(platform, parties.staff, code, {"A02": 5})
+    record, _ = record_and_head(platform, draw_id)
+    reasons = sorted(a["reason"] for a in record["drawn"]["avoided"])
+    assert reasons == ["employer-conflict", "on-leave"]
+    assert draws.pseudonym(draw_id, on_leave) in {
+        a["pseudonym"] for a in record["drawn"]["avoided"]
+    }
+
+
+def test_the_names_stay_sealed_until_the_evaluation_day_then_match_the_commitment(
+    platform, tender, clock
+):
+    parties, code = tender
+    for n in range(1, 6):
+        add_expert(platform, parties.staff, n)
+    draw_id = drawn(platform, parties.staff, code, {"A02": 5})
+    with pytest.raises(DomainError) as early, platform.command(parties.staff.actor) as uow:
+        draws.reveal(uow, parties.staff, draw_id)
+    assert early.value.code == "too-early"
+    clock.advance(days=22)
+    with platform.command(parties.staff.actor) as uow:
+        revealed = draws.reveal(uow, parties.staff, draw_id)
+    record, head = record_and_head(platform, draw_id)
+    assert len(revealed["experts"]) == 5 and record["revealed"]["experts"] == revealed["experts"]
+    assert draws.verify_draw(record, head, platform.node_key.public_b64()) == []
+
+
+def test_a_changed_record_does_not_verify(platform, tender):
+    parties, code = tender
+    for n in range(1, 7):
+        add_expert(platform, parties.staff, n)
+    draw_id = drawn(platform, parties.staff, code, {"A02": 5})
+    record, head = record_and_head(platform, draw_id)
+    left_out = next(
+        c["pseudonym"]
+        for c in record["drawn"]["candidates"]
+        if c["pseudonym"] not in record["drawn"]["selected"]["A02"]
+    )
+    record["drawn"]["selected"]["A02"][0] = left_out
+    assert draws.verify_draw(record, head, None)
+    head["root_hash"] = "00" * 32
+    record, _ = record_and_head(platform, draw_id)
+    assert draws.verify_draw(record, head, platform.node_key.public_b64())
+
+
+def test_an_even_committee_or_too_small_a_pool_is_refused(platform, tender):
+    parties, code = tender
+    for n in range(1, 4):
+        add_expert(platform, parties.staff, n)
+    with pytest.raises(DomainError) as even:
+        drawn(platform, parties.staff, code, {"A02": 4})
+    assert even.value.code == "invalid-committee"
+    with pytest.raises(DomainError) as small:
+        drawn(platform, parties.staff, code, {"A02": 5})
+    assert small.value.code == "pool-too-small"
+    from ggzy.procedures.engine import get_project
+
+    with (
+        pytest.raises(DomainError) as bidder,
+        platform.command(parties.bidders[0].actor) as uow,
+    ):
+        draws.request_draw(uow, parties.bidders[0], get_project(uow.conn, code), {"A02": 3}, DAY)
+    assert bidder.value.status == 403
