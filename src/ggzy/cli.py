@@ -398,6 +398,46 @@ def docs_procedures(
 # ------------------------------------------------------- open data (ggzy export|import ocds)
 
 
+@export_app.command("ocds-store")
+def export_ocds_store(
+    store: Path = typer.Argument(
+        ..., help="导入的 DuckDB 库 / the store `ggzy import ocds` filled."
+    ),
+    ocds_schema: Path = typer.Option(
+        ...,
+        "--ocds-schema",
+        envvar="GGZY_OCDS_SCHEMA",
+        help="OCDS 1.1.5 官方模式目录 / the official OCDS schema folder.",
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="输出文件 / output file."),
+    report: Path | None = typer.Option(None, "--report", help="修复记录 JSON / repairs (JSON)."),
+    uri: str = typer.Option("https://example.invalid/reexport.json", "--uri"),
+) -> None:
+    """把导入的 OCDS 数据清洗后重新导出为有效的发布包 / re-export imported OCDS data, valid."""
+    import json
+
+    from ggzy.open_data.reexport import repaired_package
+    from ggzy.open_data.store import stored_releases
+
+    if not store.exists():
+        _fail(f"错误：找不到 {store} / error: {store} does not exist")
+    if not (ocds_schema / "release-package-schema.json").exists():
+        _fail(f"错误：{ocds_schema} 不是 OCDS 模式目录 / error: not an OCDS schema folder")
+    releases = stored_releases(store)
+    package, repairs, dropped = repaired_package(
+        releases, ocds_schema, uri=uri, publisher="OpenGGZY"
+    )
+    output.write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    if report is not None:
+        body = {"repairs": repairs, "dropped": dropped}
+        report.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(
+        f"已导出 / exported {len(package['releases'])} 个发布 releases → {output}："
+        f"修复 {len(repairs)} 处 repairs，舍弃 {len(dropped)} 个 dropped",
+        markup=False,
+    )
+
+
 @export_app.command("ocds")
 def export_ocds(
     output: Path | None = typer.Option(
