@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import act, announce, bid, seed_parties
+from factories import PASSWORD, act, announce, bid, seed_parties
 from ggzy.core.errors import DomainError
 from ggzy.exchange import media
 from ggzy.web.app import create_app
@@ -165,3 +165,36 @@ def test_the_atom_feed_lists_the_notices_newest_first(platform):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [t.text for t in ET.fromstring(r.content).findall("a:entry/a:title", ns)]
     assert titles == ["【招标公告已发布】第二个工程", "【招标公告已发布】第一个工程"]
+
+
+def test_the_dead_letters_are_shown_to_staff_and_sent_again_from_the_page(platform, clock):
+    parties = seed_parties(platform)
+    hook = Hook(failures=100)
+    add(platform, "webhook", hook.url, "省级发布网")
+    announce(platform, parties)
+    media.deliver_round(platform)
+    for wait in media.BACKOFF:
+        clock.advance(seconds=int(wait.total_seconds()))
+        media.deliver_round(platform)
+    with platform.command("system") as uow:
+        from ggzy.registry import handlers as registry
+
+        registry.create_account(
+            uow,
+            username="admin2",
+            display_name="管理员",
+            password=PASSWORD,
+            roles=["platform_admin"],
+        )
+    client = TestClient(create_app(platform))
+    assert "/login" in str(client.get("/publishing", follow_redirects=False).headers["location"])
+    client.cookies.set("ggzy_csrf", "c" * 32)
+    client.post("/login", data={"username": "admin2", "password": PASSWORD, "csrf_token": "c" * 32})
+    page = client.get("/publishing")
+    assert page.status_code == 200 and "省级发布网" in page.text and "HTTP 500" in page.text
+    with platform.read() as conn:
+        [dead] = media.deliveries_of(conn, status="dead")
+    hook.failures = 0
+    r = client.post(f"/publishing/retry/{dead['id']}", data={"csrf_token": "c" * 32})
+    assert r.status_code == 200 and "已安排重发" in r.text
+    assert media.deliver_round(platform)["delivered"] == 1

@@ -42,7 +42,7 @@ from ggzy.bidding.handlers import bids_of, projects_of_bidder
 from ggzy.bootstrap import Platform
 from ggzy.core.calendar import SHANGHAI, format_shanghai
 from ggzy.core.documents import document_info, register_document
-from ggzy.core.errors import DomainError, not_found
+from ggzy.core.errors import DomainError, forbidden, not_found
 from ggzy.core.money import format_yuan, to_capitals
 from ggzy.core.uow import UnitOfWork
 from ggzy.ledger import leaf_hash, log, verify_inclusion
@@ -873,6 +873,58 @@ def laws_page(request: Request, q: str = "") -> HTMLResponse:
 
     query = q.strip()[:100]
     return render(request, "laws.html", q=query, results=laws.search(query))
+
+
+# ---------------------------------------------------------------- publishing (信息发布)
+
+
+def _publishing_staff(account: Account | None) -> bool:
+    return account is not None and bool({"center_staff", "platform_admin"} & set(account.roles))
+
+
+@router.get("/publishing", response_class=HTMLResponse)
+def publishing_page(request: Request) -> Response:
+    """信息发布: the media, each notice's deliveries, and the dead letters (staff only)."""
+    from ggzy.exchange import media
+
+    account = optional_account(request)
+    if account is None:
+        return _login_redirect(request, "/publishing")
+    if not _publishing_staff(account):
+        return _error_page(
+            request,
+            forbidden("仅交易中心与平台管理员可查看", "center staff and administrators only"),
+        )
+    with platform_of(request).read() as conn:
+        return render(
+            request,
+            "publishing.html",
+            media_list=media.list_media(conn),
+            dead=media.deliveries_of(conn, status="dead"),
+            failed=media.deliveries_of(conn, status="failed"),
+            delivered=media.deliveries_of(conn, status="delivered")[-50:],
+            admin=account.has_role("platform_admin"),
+        )
+
+
+@router.post("/publishing/retry/{delivery}", response_class=HTMLResponse)
+async def publishing_retry(request: Request, delivery: str) -> Response:
+    """Send a dead letter again at the next round (platform administrators)."""
+    from ggzy.exchange import media
+
+    form = await request.form()
+    if not _csrf_ok(request, form):
+        return _error_page(request, CSRF_REFUSED)
+    account = optional_account(request)
+    if account is None or not account.has_role("platform_admin"):
+        return _error_page(request, forbidden("仅平台管理员可重发", "administrators only"))
+    platform = platform_of(request)
+    try:
+        with platform.engine.begin() as conn:
+            media.retry(conn, delivery, platform.clock.now())
+    except DomainError as exc:
+        return _error_page(request, exc)
+    return _redirect(request, "/publishing", "已安排重发", "queued to be sent again")
 
 
 # ---------------------------------------------------------------- the opening hall
