@@ -155,3 +155,55 @@ def test_an_even_committee_or_too_small_a_pool_is_refused(platform, tender):
     ):
         draws.request_draw(uow, parties.bidders[0], get_project(uow.conn, code), {"A02": 3}, DAY)
     assert bidder.value.status == 403
+
+
+def test_a_decline_is_replaced_by_the_next_in_line_and_still_verifies(platform, tender, clock):
+    parties, code = tender
+    for n in range(1, 9):
+        add_expert(platform, parties.staff, n)
+    draw_id = drawn(platform, parties.staff, code, {"A02": 5})
+    record, head = record_and_head(platform, draw_id)
+    first = record["drawn"]["selected"]["A02"][0]
+    with platform.command(parties.staff.actor) as uow:
+        replaced = draws.replace_expert(uow, parties.staff, draw_id, first, "declined")
+    with platform.command(parties.staff.actor) as uow:
+        second = draws.replace_expert(
+            uow, parties.staff, draw_id, replaced["replacement"], "no-show"
+        )
+    ranked = sorted(
+        record["drawn"]["candidates"],
+        key=lambda c: draws.rank_key(head["root_hash"], c["pseudonym"]),
+    )
+    assert [replaced["replacement"], second["replacement"]] == [
+        ranked[5]["pseudonym"],
+        ranked[6]["pseudonym"],
+    ]
+    clock.advance(days=22)
+    with platform.command(parties.staff.actor) as uow:
+        revealed = draws.reveal(uow, parties.staff, draw_id)
+    record, head = record_and_head(platform, draw_id)
+    assert len(record["replacements"]) == 2 and len(revealed["experts"]) == 5
+    assert draws.verify_draw(record, head, platform.node_key.public_b64()) == []
+    record["replacements"][0]["replacement"] = ranked[7]["pseudonym"]  # skipping the queue
+    assert draws.verify_draw(record, head, None)
+
+
+def test_only_a_drawn_expert_is_replaced_and_only_before_the_reveal(platform, tender, clock):
+    parties, code = tender
+    for n in range(1, 6):
+        add_expert(platform, parties.staff, n)
+    draw_id = drawn(platform, parties.staff, code, {"A02": 5})
+    with pytest.raises(DomainError) as stranger, platform.command(parties.staff.actor) as uow:
+        draws.replace_expert(uow, parties.staff, draw_id, "0" * 64, "declined")
+    assert stranger.value.code == "not-selected"
+    record, _ = record_and_head(platform, draw_id)
+    name = record["drawn"]["selected"]["A02"][0]
+    with pytest.raises(DomainError) as none_left, platform.command(parties.staff.actor) as uow:
+        draws.replace_expert(uow, parties.staff, draw_id, name, "declined")
+    assert none_left.value.code == "pool-too-small"  # all five eligible are already on it
+    clock.advance(days=22)
+    with platform.command(parties.staff.actor) as uow:
+        draws.reveal(uow, parties.staff, draw_id)
+    with pytest.raises(DomainError) as late, platform.command(parties.staff.actor) as uow:
+        draws.replace_expert(uow, parties.staff, draw_id, name, "no-show")
+    assert late.value.code == "not-replaceable"

@@ -12,7 +12,10 @@
    head, every candidate's and avoided pseudonym, and a commitment to the chosen experts'
    identities (SHA-256 of their ids and a random salt); the identities themselves go into a
    confidential event (ExpertsDrawnSealed) until the evaluation begins.
-3. Reveal (DrawRevealed, public): the ids and the salt, so anyone can check the commitment and
+3. Replace (ExpertReplaced, public; 补抽): before the reveal, a drawn expert who declines, does
+   not show or recuses is replaced by the next of its speciality in the same order; the sealed
+   set and its commitment are renewed, and the record says who left, why, and who came.
+4. Reveal (DrawRevealed, public): the ids and the salt, so anyone can check the commitment and
    that the pseudonyms of the revealed experts are the ones the ranking chose.
 
 `verify_draw` (and `ggzy experts verify-draw`) recomputes all of it from the public record.
@@ -41,6 +44,9 @@ event_type("ExpertDrawRequested", "已申请随机抽取评标专家", "expert d
 event_type("ExpertsDrawn", "评标专家已随机抽取（名单密封）", "experts drawn (names sealed)")
 event_type("ExpertsDrawnSealed", "抽取名单（密封）", "drawn experts (sealed)", public=False)
 event_type("DrawRevealed", "评标专家名单已解封", "drawn experts revealed")
+event_type("ExpertReplaced", "抽中专家已替换（补抽）", "drawn expert replaced")
+event_type("ExpertReplacedSealed", "补抽名单（密封）", "replacement (sealed)", public=False)
+REPLACE_REASONS = {"declined": "拒绝参加", "no-show": "未到场", "recused": "主动回避"}
 
 
 def _h(*parts: str) -> str:
@@ -64,11 +70,18 @@ def commitment(expert_ids: list[str], salt: str) -> str:
 
 def _draw_events(conn: Connection, draw_id: str) -> dict[str, Any]:
     rows = conn.execute(
-        select(events.c.type, events.c.payload, events.c.seq).where(
-            events.c.subject_type == "draw", events.c.subject_id == draw_id
-        )
+        select(events.c.type, events.c.payload, events.c.seq)
+        .where(events.c.subject_type == "draw", events.c.subject_id == draw_id)
+        .order_by(events.c.seq)
     ).all()
-    found = {r.type: {**json.loads(r.payload), "seq": r.seq} for r in rows}
+    found: dict[str, Any] = {"replacements": [], "sealed": []}
+    for r in rows:
+        body = {**json.loads(r.payload), "seq": r.seq}
+        if r.type == "ExpertReplaced":
+            found["replacements"].append(body)
+        elif r.type in ("ExpertsDrawnSealed", "ExpertReplacedSealed"):
+            found["sealed"].append(body)
+        found[r.type] = body
     if "ExpertDrawRequested" not in found:
         raise DomainError("unknown-draw", "没有该抽取", "no such draw", status=404)
     return found
@@ -213,6 +226,89 @@ def select_from(
     return out
 
 
+def next_in_line(
+    seed: str, candidates: list[dict[str, Any]], speciality: str, used: set[str]
+) -> str | None:
+    """The next candidate of a speciality in the draw's order, not yet selected or replaced."""
+    ranked = sorted(candidates, key=lambda c: rank_key(seed, c["pseudonym"]))
+    return next(
+        (
+            c["pseudonym"]
+            for c in ranked
+            if speciality in c["specialities"] and c["pseudonym"] not in used
+        ),
+        None,
+    )
+
+
+def replace_expert(
+    uow: Any, account: Account, draw_id: str, name: str, reason: str
+) -> dict[str, Any]:
+    """补抽: a drawn expert declines, does not show or recuses; the next in the draw's own
+    order takes the seat, and the sealed set and its commitment are renewed."""
+    if not (account.has_role("center_staff") or account.has_role("platform_admin")):
+        raise forbidden("仅交易中心工作人员可补抽", "only center staff replace experts")
+    if reason not in REPLACE_REASONS:
+        raise DomainError(
+            "invalid-reason",
+            f"补抽原因须为：{'、'.join(REPLACE_REASONS.values())}",
+            f"the reason must be one of {', '.join(REPLACE_REASONS)}",
+            field="reason",
+        )
+    found = _draw_events(uow.conn, draw_id)
+    drawn = found.get("ExpertsDrawn")
+    if drawn is None or "DrawRevealed" in found:
+        raise DomainError(
+            "not-replaceable",
+            "只能在抽取后、解封前补抽",
+            "replace after the draw, before the reveal",
+            409,
+        )
+    selected = current_selection(drawn, found["replacements"])
+    speciality = next((k for k, names in selected.items() if name in names), None)
+    if speciality is None:
+        raise DomainError("not-selected", "该专家不在抽中名单中", "not a drawn expert", status=409)
+    used = {n for names in drawn["selected"].values() for n in names}
+    used |= {r["replacement"] for r in found["replacements"]}
+    successor = next_in_line(drawn["seed"]["root_hash"], drawn["candidates"], speciality, used)
+    if successor is None:
+        raise DomainError(
+            "pool-too-small", "没有可补抽的专家", "no expert left to draw", status=409
+        )
+    ids = {pseudonym(draw_id, row.id): row.id for row in uow.conn.execute(select(experts.c.id))}
+    chosen = [ids[n] for names in selected.values() for n in names if n != name] + [ids[successor]]
+    salt = secrets.token_hex(16)
+    public = {
+        "draw": draw_id,
+        "replaced": name,
+        "speciality": speciality,
+        "reason": reason,
+        "replacement": successor,
+        "commitment": commitment(chosen, salt),
+    }
+    uow.emit(NewEvent("ExpertReplaced", "draw", draw_id, public))
+    uow.emit(
+        NewEvent(
+            "ExpertReplacedSealed",
+            "draw",
+            draw_id,
+            {"draw": draw_id, "experts": chosen, "salt": salt},
+        )
+    )
+    return public
+
+
+def current_selection(
+    drawn: dict[str, Any], replacements: list[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """The selection after the replacements, in their order."""
+    selected = {k: list(v) for k, v in drawn["selected"].items()}
+    for r in replacements:
+        names = selected[r["speciality"]]
+        names[names.index(r["replaced"])] = r["replacement"]
+    return selected
+
+
 def reveal(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
     """Unseal the names when the evaluation begins (center staff)."""
     if not (account.has_role("center_staff") or account.has_role("platform_admin")):
@@ -227,7 +323,7 @@ def reveal(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
         raise DomainError(
             "too-early", "评标开始前名单保持密封", "the names stay sealed until the evaluation", 409
         )
-    sealed = found["ExpertsDrawnSealed"]
+    sealed = found["sealed"][-1]  # after any replacement, the newest set
     payload = {"draw": draw_id, "experts": sealed["experts"], "salt": sealed["salt"]}
     uow.emit(NewEvent("DrawRevealed", "draw", draw_id, payload))
     return payload
@@ -239,6 +335,7 @@ def public_record(conn: Connection, draw_id: str) -> dict[str, Any]:
     return {
         "request": found["ExpertDrawRequested"],
         "drawn": found.get("ExpertsDrawn"),
+        "replacements": found["replacements"],
         "revealed": found.get("DrawRevealed"),
     }
 
@@ -271,13 +368,27 @@ def verify_draw(
     again = select_from(seed["root_hash"], request["quotas"], drawn["candidates"])
     if again != drawn["selected"]:
         problems.append("按公开数据重算的结果不同 / recomputing gives another selection")
+    used = {n for names in drawn["selected"].values() for n in names}
+    selected = {k: list(v) for k, v in drawn["selected"].items()}
+    final_commitment = drawn["commitment"]
+    for r in record.get("replacements") or []:
+        expected = next_in_line(seed["root_hash"], drawn["candidates"], r["speciality"], used)
+        if r["replaced"] not in selected.get(r["speciality"], []) or r["replacement"] != expected:
+            problems.append(
+                f"补抽不是按抽取顺序的下一位 / replacement {r['replacement'][:12]} is not next"
+            )
+            break
+        used.add(r["replacement"])
+        names = selected[r["speciality"]]
+        names[names.index(r["replaced"])] = r["replacement"]
+        final_commitment = r["commitment"]
     revealed = record.get("revealed")
     if revealed is not None:
         ids = revealed["experts"]
-        if commitment(ids, revealed["salt"]) != drawn["commitment"]:
+        if commitment(ids, revealed["salt"]) != final_commitment:
             problems.append("解封名单与承诺不符 / the revealed names do not match the commitment")
         names = sorted(pseudonym(drawn["draw"], i) for i in ids)
-        chosen = sorted(n for picks in drawn["selected"].values() for n in picks)
+        chosen = sorted(n for picks in selected.values() for n in picks)
         if names != chosen:
             problems.append("解封名单不是抽中的专家 / the revealed experts were not the ones drawn")
     return problems

@@ -182,3 +182,20 @@ def draw_record(draw_id: str, request: Request) -> dict[str, Any]:
 
     with platform_of(request).read() as conn:
         return draws.public_record(conn, draw_id)
+
+
+class Replacement(BaseModel):
+    pseudonym: str = Field(min_length=64, max_length=64, description="被替换专家的抽取化名")
+    reason: str = Field(description="declined | no-show | recused")
+
+
+@router.post("/draws/{draw_id}/replace", tags=["experts"], summary="补抽（拒绝、缺席、回避）")
+def replace_in_draw(
+    draw_id: str, body: Replacement, account: Caller, request: Request
+) -> dict[str, Any]:
+    """A drawn expert declines, does not show or recuses: the next in the draw's order."""
+    from ggzy.evaluation import draws
+
+    platform = platform_of(request)
+    with platform.command(account.actor, account.center, request_origin(request)) as uow:
+        return draws.replace_expert(uow, account, draw_id, body.pseudonym, body.reason)
