@@ -143,7 +143,13 @@ def test_an_even_committee_or_too_small_a_pool_is_refused(platform, tender):
         add_expert(platform, parties.staff, n)
     with pytest.raises(DomainError) as even:
         drawn(platform, parties.staff, code, {"A02": 4})
-    assert even.value.code == "invalid-committee"
+    assert even.value.code == "invalid-committee" and "招标投标法 第37条" in even.value.zh
+    with pytest.raises(DomainError) as three:
+        drawn(platform, parties.staff, code, {"A02": 3})  # construction: at least 5
+    assert three.value.code == "invalid-committee"
+    with pytest.raises(DomainError) as owners:
+        drawn(platform, parties.staff, code, {"A02": 3}, representatives=2)
+    assert owners.value.code == "too-few-experts"  # 3 of 5 is less than two thirds
     with pytest.raises(DomainError) as small:
         drawn(platform, parties.staff, code, {"A02": 5})
     assert small.value.code == "pool-too-small"
@@ -207,3 +213,17 @@ def test_only_a_drawn_expert_is_replaced_and_only_before_the_reveal(platform, te
     with pytest.raises(DomainError) as late, platform.command(parties.staff.actor) as uow:
         draws.replace_expert(uow, parties.staff, draw_id, name, "no-show")
     assert late.value.code == "not-replaceable"
+
+
+def test_a_large_procurement_needs_a_committee_of_seven() -> None:
+    project = {
+        "method": "procurement.open_tendering",
+        "center": "420100",
+        "rule_date": "2026-03-02",
+        "estimated_price": 1_200_000_000,  # ¥12,000,000.00 in 分
+    }
+    with pytest.raises(DomainError) as five:
+        draws._check_committee(project, 5, 0)
+    assert five.value.extra["minimum"] == 7
+    draws._check_committee(project, 6, 1)  # 7 members, 6 of them experts
+    draws._check_committee({**project, "estimated_price": 500_000_000}, 5, 0)

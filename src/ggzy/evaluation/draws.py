@@ -38,7 +38,82 @@ from ggzy.core.tables import events
 from ggzy.evaluation.experts import specialities, status_on
 from ggzy.evaluation.tables import experts
 from ggzy.ledger import log
+from ggzy.procedures.rules import Rule, add_rules, resolve
 from ggzy.registry.handlers import Account
+
+add_rules(
+    Rule(
+        "committee_min_size",
+        5,
+        "count",
+        "评标委员会成员人数（5 人以上单数）",
+        "evaluation committee members (an odd number of at least)",
+        "招标投标法 第37条",
+        "S",
+        "construction.",
+    ),
+    Rule(
+        "committee_min_size",
+        5,
+        "count",
+        "评标委员会成员人数（5 人以上单数）",
+        "evaluation committee members (an odd number of at least)",
+        "财政部令第87号 第47条",
+        "G",
+        "procurement.",
+    ),
+    *(
+        Rule(
+            "committee_min_size",
+            3,
+            "count",
+            "谈判小组、询价小组或磋商小组成员人数（3 人以上单数）",
+            "negotiation, inquiry or consultation group members (odd, at least)",
+            source,
+            confidence,
+            method,
+        )
+        for method, source, confidence in (
+            ("procurement.competitive_negotiation", "政府采购法 第38条", "S"),
+            ("procurement.inquiry", "政府采购法 第40条", "S"),
+            ("procurement.single_source", "政府采购法 第39条（协商小组，常见做法）", "G"),
+            ("procurement.competitive_consultation", "财库〔2014〕214号", "G"),
+        )
+    ),
+    *(
+        Rule(
+            "committee_min_size",
+            5,
+            "count",
+            "评标小组成员人数（5 人以上单数）",
+            "evaluation panel members (an odd number of at least)",
+            "地方做法，待核实",
+            "U",
+            domain,
+        )
+        for domain in ("land.", "mining.")
+    ),
+    Rule(
+        "committee_large_min_size",
+        7,
+        "count",
+        "采购预算金额较大时评标委员会成员人数",
+        "committee members when the budget is large",
+        "财政部令第87号 第47条",
+        "G",
+        "procurement.",
+    ),
+    Rule(
+        "committee_large_budget",
+        10_000_000,
+        "yuan",
+        "评标委员会须 7 人以上的采购预算金额",
+        "the budget from which a committee has at least 7 members",
+        "财政部令第87号 第47条",
+        "G",
+        "procurement.",
+    ),
+)
 
 event_type("ExpertDrawRequested", "已申请随机抽取评标专家", "expert draw requested")
 event_type("ExpertsDrawn", "评标专家已随机抽取（名单密封）", "experts drawn (names sealed)")
@@ -87,6 +162,37 @@ def _draw_events(conn: Connection, draw_id: str) -> dict[str, Any]:
     return found
 
 
+def _check_committee(project: dict[str, Any], drawn: int, representatives: int) -> None:
+    """Committee size by the method's rules (odd, at least the minimum, 7 for a large
+    procurement budget), experts at least two thirds (招标投标法 第37条, 政府采购法 第38条)."""
+    on = date.fromisoformat(project["rule_date"])
+    method, region = project["method"], project["center"]
+    minimum = resolve("committee_min_size", method, region, on)
+    needed, basis = minimum.value, minimum
+    if method.startswith("procurement."):
+        large = resolve("committee_large_budget", method, region, on)
+        if project["estimated_price"] >= large.value * 100:
+            bigger = resolve("committee_large_min_size", method, region, on)
+            if bigger.value > needed:
+                needed, basis = bigger.value, bigger
+    total = drawn + representatives
+    if representatives < 0 or total < needed or total % 2 == 0:
+        raise DomainError(
+            "invalid-committee",
+            f"评标委员会共 {total} 人不符合要求：{basis.describe_zh()}",
+            f"a committee of {total} does not meet: {basis.describe_en()}",
+            field="quotas",
+            minimum=needed,
+        )
+    if drawn * 3 < total * 2:
+        raise DomainError(
+            "too-few-experts",
+            "技术、经济等方面的专家不得少于成员总数的三分之二（招标投标法 第37条）",
+            "experts must be at least two thirds of the committee (Tendering Law art. 37)",
+            field="quotas",
+        )
+
+
 def request_draw(
     uow: Any,
     account: Account,
@@ -94,6 +200,7 @@ def request_draw(
     quotas: dict[str, int],
     evaluation_day: str,
     avoid_local: bool = False,
+    representatives: int = 0,
 ) -> dict[str, Any]:
     """Ask for a draw for a project's committee (center staff)."""
     if not (account.has_role("center_staff") or account.has_role("platform_admin")):
@@ -106,14 +213,7 @@ def request_draw(
             "give a count per speciality",
             field="quotas",
         )
-    total = sum(quotas.values())
-    if total < 3 or total % 2 == 0:
-        raise DomainError(
-            "invalid-committee",
-            "评标委员会人数须为 3 人以上单数",
-            "a committee has an odd number of at least 3 members",
-            field="quotas",
-        )
+    _check_committee(project, sum(quotas.values()), representatives)
     try:
         day = date.fromisoformat(evaluation_day)
     except ValueError:
@@ -127,6 +227,7 @@ def request_draw(
         "quotas": dict(sorted(quotas.items())),
         "evaluation_day": day.isoformat(),
         "avoid_local": avoid_local,
+        "representatives": representatives,  # 招标人代表, not drawn
     }
     ev = uow.emit(NewEvent("ExpertDrawRequested", "draw", draw_id, payload))
     return {**payload, "seed_size": ev.seq}

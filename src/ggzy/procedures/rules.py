@@ -19,6 +19,7 @@ UNITS = {
     "count": ("个", ""),
     "minutes": ("分钟", "minutes"),
     "percent": ("%", "%"),
+    "yuan": ("元", "yuan"),
 }
 
 

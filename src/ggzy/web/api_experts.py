@@ -137,6 +137,7 @@ class DrawRequest(BaseModel):
     quotas: dict[str, int] = Field(description="专业代码 → 人数")
     evaluation_day: str = Field(description="评标日期 YYYY-MM-DD")
     avoid_local: bool = Field(False, description="回避招标人所在城市的专家")
+    representatives: int = Field(0, ge=0, le=10, description="招标人代表人数（不抽取）")
 
 
 @router.post(
@@ -151,7 +152,13 @@ def request_draw(code: str, body: DrawRequest, account: Caller, request: Request
     with platform.command(account.actor, account.center, request_origin(request)) as uow:
         project = get_project(uow.conn, code)
         return draws.request_draw(
-            uow, account, project, body.quotas, body.evaluation_day, body.avoid_local
+            uow,
+            account,
+            project,
+            body.quotas,
+            body.evaluation_day,
+            body.avoid_local,
+            body.representatives,
         )
 
 

@@ -16,6 +16,7 @@ import ggzy.bidding.hall
 import ggzy.bidding.handlers
 import ggzy.bidding.sealed
 import ggzy.credit.records  # the credit check every tender action runs, and its rules
+import ggzy.evaluation.draws  # the committee-size rules of the expert draws
 import ggzy.evaluation.handlers
 import ggzy.procedures.award
 import ggzy.procedures.followup
