@@ -227,3 +227,31 @@ def test_a_large_procurement_needs_a_committee_of_seven() -> None:
     assert five.value.extra["minimum"] == 7
     draws._check_committee(project, 6, 1)  # 7 members, 6 of them experts
     draws._check_committee({**project, "estimated_price": 500_000_000}, 5, 0)
+
+
+def sealed_set(platform, draw_id):
+    from sqlalchemy import select
+
+    from ggzy.core.tables import events
+
+    with platform.read() as conn:
+        rows = conn.execute(
+            select(events.c.payload).where(
+                events.c.subject_id == draw_id, events.c.type == "ExpertsDrawnSealed"
+            )
+        ).all()
+    return set(json.loads(rows[-1].payload)["experts"])
+
+
+def test_experts_drawn_twice_for_the_same_tenderee_within_a_year_are_avoided(platform, tender):
+    parties, code = tender
+    for n in range(1, 11):
+        add_expert(platform, parties.staff, n)
+    first = drawn(platform, parties.staff, code, {"A02": 5})
+    second = drawn(platform, parties.staff, announce(platform, parties), {"A02": 5})
+    twice = sealed_set(platform, first) & sealed_set(platform, second)
+    third = drawn(platform, parties.staff, announce(platform, parties), {"A02": 5})  # 10-k left
+    record, head = record_and_head(platform, third)
+    avoided = {a["pseudonym"] for a in record["drawn"]["avoided"] if a["reason"] == "same-tenderee"}
+    assert avoided == {draws.pseudonym(third, e) for e in twice}
+    assert draws.verify_draw(record, head, platform.node_key.public_b64()) == []

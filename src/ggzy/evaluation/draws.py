@@ -6,7 +6,8 @@
 2. Run (ExpertsDrawn, public): the seed is that head's root hash. Every expert of the pool is
    given a pseudonym for this draw, SHA-256(draw id ‖ expert id), which says nothing across
    draws. Experts who must be avoided (回避: employer is the tenderee, the agency or a bidder;
-   blacklisted or on leave on the evaluation day; from the tenderee's city when asked) are
+   blacklisted or on leave on the evaluation day; drawn for the same tenderee as often as the
+   rule allows within its period; from the tenderee's city when asked) are
    listed by pseudonym with the reason; the others are ranked by SHA-256(seed ‖ pseudonym) and
    each quota takes the first of its speciality not taken yet. The public record is the seed's
    head, every candidate's and avoided pseudonym, and a commitment to the chosen experts'
@@ -92,6 +93,32 @@ add_rules(
             domain,
         )
         for domain in ("land.", "mining.")
+    ),
+    *(
+        Rule(
+            "expert_same_tenderee_max",
+            2,
+            "count",
+            "同一专家在期间内为同一招标人评标的次数上限（超过则回避）",
+            "draws of one expert for one tenderee within the period (more: avoided)",
+            "各地评标专家管理办法（常见做法，待核实）",
+            "U",
+            domain,
+        )
+        for domain in ("construction.", "procurement.", "land.", "mining.")
+    ),
+    *(
+        Rule(
+            "expert_same_tenderee_days",
+            365,
+            "calendar_days",
+            "计算同一招标人评标次数的期间",
+            "the period over which draws for one tenderee are counted",
+            "各地评标专家管理办法（常见做法，待核实）",
+            "U",
+            domain,
+        )
+        for domain in ("construction.", "procurement.", "land.", "mining.")
     ),
     Rule(
         "committee_large_min_size",
@@ -254,6 +281,7 @@ def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
     }
     day = date.fromisoformat(request["evaluation_day"])
     local = project["center"][:4]
+    frequent = _frequent_for_tenderee(uow, project, draw_id)
     candidates: list[dict[str, Any]] = []
     avoided: list[dict[str, str]] = []
     chosen_ids: list[str] = []
@@ -268,6 +296,8 @@ def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
             reason = standing
         elif row.employer in conflicted:
             reason = "employer-conflict"
+        elif row.id in frequent:
+            reason = "same-tenderee"
         elif request["avoid_local"] and row.region[:4] == local:
             reason = "local"
         if reason:
@@ -307,6 +337,49 @@ def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
         )
     )
     return {k: public[k] for k in ("draw", "seed", "selected", "commitment")}
+
+
+def _frequent_for_tenderee(uow: Any, project: dict[str, Any], draw_id: str) -> set[str]:
+    """Experts drawn for this project's tenderee as often as the rule allows in its period."""
+    from datetime import timedelta
+
+    from ggzy.procedures.engine import get_project
+
+    on = date.fromisoformat(project["rule_date"])
+    limit = resolve("expert_same_tenderee_max", project["method"], project["center"], on)
+    days = resolve("expert_same_tenderee_days", project["method"], project["center"], on)
+    since = uow.now - timedelta(days=days.value)
+    rows = uow.conn.execute(
+        select(events.c.type, events.c.subject_id, events.c.payload)
+        .where(
+            events.c.type.in_(
+                ("ExpertDrawRequested", "ExpertsDrawnSealed", "ExpertReplacedSealed")
+            ),
+            events.c.recorded_at >= since,
+            events.c.subject_id != draw_id,
+        )
+        .order_by(events.c.seq)
+    ).all()
+    projects: dict[str, str] = {}
+    final: dict[str, list[str]] = {}
+    for r in rows:
+        body = json.loads(r.payload)
+        if r.type == "ExpertDrawRequested":
+            projects[r.subject_id] = body["project"]
+        else:
+            final[r.subject_id] = body["experts"]  # the newest sealed set of each draw
+    tenderees: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for other, chosen in final.items():
+        code = projects.get(other)
+        if code is None:
+            continue
+        if code not in tenderees:
+            tenderees[code] = get_project(uow.conn, code)["tenderee"]
+        if tenderees[code] == project["tenderee"]:
+            for expert in chosen:
+                counts[expert] = counts.get(expert, 0) + 1
+    return {e for e, n in counts.items() if n >= limit.value}
 
 
 def select_from(
