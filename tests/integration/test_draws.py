@@ -248,10 +248,94 @@ def test_experts_drawn_twice_for_the_same_tenderee_within_a_year_are_avoided(pla
     for n in range(1, 11):
         add_expert(platform, parties.staff, n)
     first = drawn(platform, parties.staff, code, {"A02": 5})
-    second = drawn(platform, parties.staff, announce(platform, parties), {"A02": 5})
+    second = drawn(
+        platform, parties.staff, announce(platform, parties), {"A02": 5}, day="2026-03-25"
+    )
     twice = sealed_set(platform, first) & sealed_set(platform, second)
-    third = drawn(platform, parties.staff, announce(platform, parties), {"A02": 5})  # 10-k left
+    third = drawn(
+        platform, parties.staff, announce(platform, parties), {"A02": 5}, day="2026-03-26"
+    )
     record, head = record_and_head(platform, third)
     avoided = {a["pseudonym"] for a in record["drawn"]["avoided"] if a["reason"] == "same-tenderee"}
     assert avoided == {draws.pseudonym(third, e) for e in twice}
     assert draws.verify_draw(record, head, platform.node_key.public_b64()) == []
+
+
+def declare(platform, username, relations):
+    from ggzy.registry.handlers import get_account
+
+    with platform.command(username) as uow:
+        return experts.declare_relations(uow, get_account(uow.conn, username), relations)
+
+
+def avoided_reasons(platform, draw_id):
+    record, _ = record_and_head(platform, draw_id)
+    return sorted(a["reason"] for a in record["drawn"]["avoided"])
+
+
+def test_a_former_employment_with_a_bidder_within_three_years_is_avoided(platform, tender):
+    parties, code = tender
+    for n in range(1, 8):
+        add_expert(platform, parties.staff, n)
+    bidder = parties.bidders[1].entity
+    declare(
+        platform,
+        "expert06",
+        [{"kind": "former_employer", "credit_code": bidder, "until": "2024-06-30"}],
+    )
+    declare(
+        platform,
+        "expert07",
+        [{"kind": "former_employer", "credit_code": bidder, "until": "2022-06-30"}],
+    )  # more than 3 years before the day
+    assert avoided_reasons(platform, drawn(platform, parties.staff, code, {"A02": 5})) == [
+        "former-employer"
+    ]
+
+
+def test_a_declared_relative_who_is_a_bidders_legal_representative_is_avoided(platform, tender):
+    parties, code = tender
+    for n in range(1, 8):
+        add_expert(platform, parties.staff, n)
+    declare(platform, "expert05", [{"kind": "relative", "person": "王建国", "relation": "配偶"}])
+    declare(platform, "expert06", [{"kind": "relative", "person": "李四", "relation": "兄弟"}])
+    declare(
+        platform, "expert07", [{"kind": "shareholder", "credit_code": parties.bidders[2].entity}]
+    )
+    reasons = avoided_reasons(platform, drawn(platform, parties.staff, code, {"A02": 5}))
+    assert reasons == ["related-entity", "relative"]
+
+
+def test_a_former_employer_without_the_day_it_ended_is_refused(platform, tender):
+    parties, _ = tender
+    add_expert(platform, parties.staff, 1)
+    with pytest.raises(DomainError) as refused:
+        declare(
+            platform,
+            "expert01",
+            [{"kind": "former_employer", "credit_code": parties.bidders[0].entity}],
+        )
+    assert refused.value.code == "invalid-relation"
+
+
+def test_an_expert_on_another_committee_that_day_is_avoided_as_busy(platform, tender):
+    parties, code = tender
+    for n in range(1, 11):
+        add_expert(platform, parties.staff, n)
+    first = drawn(platform, parties.staff, code, {"A02": 5})
+    other = drawn(platform, parties.staff, announce(platform, parties), {"A02": 5})
+    assert avoided_reasons(platform, other) == ["busy"] * 5
+    assert not sealed_set(platform, first) & sealed_set(platform, other)
+
+
+def test_a_replaced_expert_is_free_again_that_day(platform, tender):
+    parties, code = tender
+    for n in range(1, 12):
+        add_expert(platform, parties.staff, n)
+    first = drawn(platform, parties.staff, code, {"A02": 5})
+    record, _ = record_and_head(platform, first)
+    leaving = record["drawn"]["selected"]["A02"][0]
+    with platform.command(parties.staff.actor) as uow:
+        draws.replace_expert(uow, parties.staff, first, leaving, "declined")
+    other = drawn(platform, parties.staff, announce(platform, parties), {"A02": 5})
+    assert avoided_reasons(platform, other) == ["busy"] * 5  # the 5 now sitting, not the 6

@@ -138,3 +138,22 @@ def test_an_expert_is_rated_once_per_project(client):
     assert bad.status_code == 422
     [e] = client.get("/api/v1/experts", headers=staff).json()
     assert e["rating"] == {"average": 4.0, "count": 1}
+
+
+def test_an_expert_declares_relations_officials_see_them_and_bad_ones_are_refused(client):
+    admitted(client)
+    me = auth(client, "expert1")
+    former = {
+        "kind": "former_employer",
+        "credit_code": make_credit_code("1", "2", "420100", "FMR00001"),
+        "until": "2025-01-31",
+    }
+    r = client.put("/api/v1/experts/me/relations", json=[former], headers=me)
+    assert r.status_code == 200, r.text
+    [e] = client.get("/api/v1/experts", headers=auth(client, "staff.wuhan")).json()
+    assert e["relations"] == [former]
+    bad = client.put("/api/v1/experts/me/relations", json=[{"kind": "cousin"}], headers=me)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid-relation"
+    future = {**former, "until": "2099-01-01"}
+    bad = client.put("/api/v1/experts/me/relations", json=[future], headers=me)
+    assert bad.status_code == 422 and "future" in bad.json()["title"]

@@ -6,8 +6,10 @@
 2. Run (ExpertsDrawn, public): the seed is that head's root hash. Every expert of the pool is
    given a pseudonym for this draw, SHA-256(draw id ‖ expert id), which says nothing across
    draws. Experts who must be avoided (回避: employer is the tenderee, the agency or a bidder;
-   blacklisted or on leave on the evaluation day; drawn for the same tenderee as often as the
-   rule allows within its period; from the tenderee's city when asked) are
+   a declared former employment, directorship, controlling interest or relative there within
+   the rule's years; blacklisted or on leave on the evaluation day; already on another
+   committee that day; drawn for the same tenderee as often as the rule allows within its
+   period; from the tenderee's city when asked) are
    listed by pseudonym with the reason; the others are ranked by SHA-256(seed ‖ pseudonym) and
    each quota takes the first of its speciality not taken yet. The public record is the seed's
    head, every candidate's and avoided pseudonym, and a commitment to the chosen experts'
@@ -35,12 +37,13 @@ from sqlalchemy import Connection, select
 from ggzy.core.calendar import SHANGHAI
 from ggzy.core.errors import DomainError, forbidden
 from ggzy.core.events import NewEvent, event_type
+from ggzy.core.projections import projector
 from ggzy.core.tables import events
-from ggzy.evaluation.experts import specialities, status_on
-from ggzy.evaluation.tables import experts
+from ggzy.evaluation.experts import relation_conflict, specialities, status_on
+from ggzy.evaluation.tables import expert_engagements, experts
 from ggzy.ledger import log
 from ggzy.procedures.rules import Rule, add_rules, resolve
-from ggzy.registry.handlers import Account
+from ggzy.registry.handlers import Account, find_entity
 
 add_rules(
     Rule(
@@ -119,6 +122,24 @@ add_rules(
             domain,
         )
         for domain in ("construction.", "procurement.", "land.", "mining.")
+    ),
+    *(
+        Rule(
+            "expert_former_employer_years",
+            3,
+            "count",
+            "与供应商存在劳动关系等情形须回避的年限（年）",
+            "years within which a former employment with a party is a ground to recuse",
+            source,
+            confidence,
+            domain,
+        )
+        for domain, source, confidence in (
+            ("procurement.", "政府采购法实施条例 第9条", "S"),
+            ("construction.", "评标专家和评标专家库管理办法（常见做法，待核实）", "G"),
+            ("land.", "地方做法，待核实", "U"),
+            ("mining.", "地方做法，待核实", "U"),
+        )
     ),
     Rule(
         "committee_large_min_size",
@@ -276,12 +297,18 @@ def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
         raise DomainError("no-seed", "抽取申请的签名树头不存在", "no signed head at the request")
     seed = head.root_hash.hex()
     project = get_project(uow.conn, request["project"])
-    conflicted = {project["tenderee"], project["agency"]} | {
-        b["bidder"] for b in bids_of(uow.conn, project["code"], ("submitted", "opened"))
-    }
+    parties = [
+        entity
+        for code in {project["tenderee"], project["agency"]}
+        | {b["bidder"] for b in bids_of(uow.conn, project["code"], ("submitted", "opened"))}
+        if code and (entity := find_entity(uow.conn, code)) is not None
+    ]
     day = date.fromisoformat(request["evaluation_day"])
+    on = date.fromisoformat(project["rule_date"])
+    years = resolve("expert_former_employer_years", project["method"], project["center"], on)
     local = project["center"][:4]
     frequent = _frequent_for_tenderee(uow, project, draw_id)
+    busy = engaged_on(uow.conn, day)
     candidates: list[dict[str, Any]] = []
     avoided: list[dict[str, str]] = []
     chosen_ids: list[str] = []
@@ -294,8 +321,10 @@ def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
         reason = None
         if standing != "active":
             reason = standing
-        elif row.employer in conflicted:
-            reason = "employer-conflict"
+        elif conflict := relation_conflict(row, parties, day, years.value):
+            reason = conflict
+        elif row.id in busy:
+            reason = "busy"  # on another committee that day
         elif row.id in frequent:
             reason = "same-tenderee"
         elif request["avoid_local"] and row.region[:4] == local:
@@ -333,10 +362,29 @@ def run_draw(uow: Any, account: Account, draw_id: str) -> dict[str, Any]:
             "ExpertsDrawnSealed",
             "draw",
             draw_id,
-            {"draw": draw_id, "experts": chosen_ids, "salt": salt},
+            {"draw": draw_id, "experts": chosen_ids, "salt": salt, "day": day.isoformat()},
         )
     )
     return {k: public[k] for k in ("draw", "seed", "selected", "commitment")}
+
+
+def engaged_on(conn: Connection, day: date) -> set[str]:
+    """Experts already on a committee that day (drawn, not replaced)."""
+    rows = conn.execute(
+        select(expert_engagements.c.expert).where(expert_engagements.c.day == day)
+    ).all()
+    return {r.expert for r in rows}
+
+
+@projector("ExpertsDrawnSealed", "ExpertReplacedSealed")
+def _engaged(conn: Connection, ev: Any) -> None:
+    """The newest sealed set of a draw is who sits that day; the primary key (expert, day)
+    refuses an expert on two committees the same day, whatever the code above did."""
+    p = ev.payload
+    conn.execute(expert_engagements.delete().where(expert_engagements.c.draw == p["draw"]))
+    day = date.fromisoformat(p["day"])
+    for expert in p["experts"]:
+        conn.execute(expert_engagements.insert().values(expert=expert, day=day, draw=p["draw"]))
 
 
 def _frequent_for_tenderee(uow: Any, project: dict[str, Any], draw_id: str) -> set[str]:
@@ -466,7 +514,12 @@ def replace_expert(
             "ExpertReplacedSealed",
             "draw",
             draw_id,
-            {"draw": draw_id, "experts": chosen, "salt": salt},
+            {
+                "draw": draw_id,
+                "experts": chosen,
+                "salt": salt,
+                "day": found["ExpertDrawRequested"]["evaluation_day"],
+            },
         )
     )
     return public

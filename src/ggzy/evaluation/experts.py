@@ -39,6 +39,9 @@ event_type("ExpertReviewed", "专家入库申请已审核", "expert application 
 event_type("ExpertLeaveDeclared", "专家已请假", "expert on leave", public=False)
 event_type("ExpertBlacklisted", "专家已列入黑名单", "expert blacklisted", public=False)
 event_type("ExpertRated", "专家履职已评价", "expert's performance rated", public=False)
+event_type(
+    "ExpertRelationsDeclared", "专家已申报回避关系", "expert declared relations", public=False
+)
 
 SPECIALITIES_FILE = Path(__file__).resolve().parent.parent / "data" / "expert_specialities.json"
 TITLES = ("高级", "正高级", "中级")  # professional title (职称); 评标专家 usually need 高级
@@ -110,9 +113,143 @@ def apply(uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any]:
         "specialities": codes,
         "title": title,
         "years": years,
+        "relations": _relations(data.get("relations") or [], uow.now.astimezone(SHANGHAI).date()),
     }
     ev = uow.emit(NewEvent("ExpertApplied", "expert", account.username, payload))
     return {"expert": _expert_id(ev), "status": "applied", "username": account.username}
+
+
+RELATION_KINDS = {  # 回避申报 (政府采购法实施条例 第9条; 评标委员会和评标方法暂行规定 第12条)
+    "former_employer": ("原工作单位", "former employer"),
+    "director": ("担任董事、监事", "director or supervisor"),
+    "shareholder": ("控股股东或实际控制人", "controlling shareholder or actual controller"),
+    "relative": ("近亲属任职或担任法定代表人", "a close relative leads or works there"),
+    "other": ("其他利害关系", "another interest"),
+}
+
+
+def _relations(raw: Any, today: date) -> list[dict[str, str]]:
+    """Validate declared relations: [{kind, credit_code | person, relation, until}]."""
+    if not isinstance(raw, list) or len(raw) > 50:
+        raise _bad(
+            "invalid-relations",
+            "回避关系须为列表（最多 50 项）",
+            "relations must be a list (at most 50)",
+            "relations",
+        )
+    out: list[dict[str, str]] = []
+    for item in raw:
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if kind not in RELATION_KINDS:
+            raise _bad(
+                "invalid-relation",
+                f"关系类型须为：{'、'.join(RELATION_KINDS)}",
+                f"kind must be one of {', '.join(RELATION_KINDS)}",
+                "relations",
+            )
+        entry = {"kind": kind}
+        code = str(item.get("credit_code") or "").strip().upper()
+        person = str(item.get("person") or "").strip()
+        if code:
+            entry["credit_code"] = validate_credit_code(code)
+        if kind == "relative":
+            if not (code or 2 <= len(person) <= 40):
+                raise _bad(
+                    "invalid-relation",
+                    "近亲属须填写其姓名或其单位的统一社会信用代码",
+                    "a relative needs a name or the credit code of its entity",
+                    "relations",
+                )
+            if person:
+                entry["person"] = person
+            entry["relation"] = str(item.get("relation") or "")[:20]
+        elif not code:
+            raise _bad(
+                "invalid-relation",
+                f"“{RELATION_KINDS[kind][0]}”须填写单位的统一社会信用代码",
+                f"a {RELATION_KINDS[kind][1]} needs the entity's credit code",
+                "relations",
+            )
+        if item.get("until"):
+            entry["until"] = _day(item["until"], "until").isoformat()
+        elif kind == "former_employer":
+            raise _bad(
+                "invalid-relation",
+                "原工作单位须填写离职日期",
+                "a former employer needs the day the employment ended",
+                "relations",
+            )
+        if "until" in entry and entry["until"] > today.isoformat():
+            raise _bad(
+                "invalid-relation",
+                "离职或卸任日期不能晚于今天",
+                "the day a relation ended cannot be in the future",
+                "relations",
+            )
+        out.append(entry)
+    return out
+
+
+def declare_relations(uow: UnitOfWork, account: Account, raw: Any) -> dict[str, Any]:
+    """An admitted expert declares its relations (回避申报); the list replaces the last one."""
+    row = _own_row(uow, account)
+    relations = _relations(raw, uow.now.astimezone(SHANGHAI).date())
+    payload = {"expert": row.id, "relations": relations}
+    uow.emit(NewEvent("ExpertRelationsDeclared", "expert", row.username, payload))
+    return payload
+
+
+@projector("ExpertRelationsDeclared")
+def _relations_declared(conn: Connection, ev: RecordedEvent) -> None:
+    conn.execute(
+        update(experts)
+        .where(experts.c.id == ev.payload["expert"])
+        .values(relations=json.dumps(ev.payload["relations"], ensure_ascii=False))
+    )
+
+
+def relation_conflict(
+    row: Any, parties: list[dict[str, Any]], day: date, former_years: int
+) -> str | None:
+    """Why an expert must be avoided for these parties (回避), or None.
+
+    parties: {credit_code, legal_representative} of the tenderee, agency and bidders. Grounds:
+    the employer is a party; a declared former employment with a party ended within
+    `former_years` years of the day; a declared directorship or controlling interest in a
+    party (ended within the same years, or not ended); a declared relative who is a party's
+    legal representative or works for a party; any other declared interest in a party."""
+    codes = {p["credit_code"] for p in parties}
+    if row.employer in codes:
+        return "employer-conflict"
+    since = _years_before(day, former_years).isoformat()
+    representatives = {p.get("legal_representative") for p in parties} - {None, ""}
+    for rel in json.loads(row.relations or "[]"):
+        if rel.get("until") and rel["until"] < since:
+            continue  # ended long enough ago
+        if rel["kind"] == "relative":
+            if rel.get("credit_code") in codes or rel.get("person") in representatives:
+                return "relative"
+        elif rel.get("credit_code") in codes:
+            return {"former_employer": "former-employer", "other": "declared-interest"}.get(
+                rel["kind"], "related-entity"
+            )
+    return None
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _own_row(uow: UnitOfWork, account: Account) -> Any:
+    row = uow.conn.execute(select(experts).where(experts.c.username == account.username)).first()
+    if row is None or row.status != "active":
+        raise DomainError(
+            "not-an-expert", "您不是在库专家", "you are not an admitted expert", status=403
+        )
+    return row
 
 
 def _expert_id(ev: RecordedEvent) -> str:
@@ -136,6 +273,7 @@ def _applied(conn: Connection, ev: RecordedEvent) -> None:
             specialities=json.dumps(p["specialities"]),
             title=p["title"],
             years=p["years"],
+            relations=json.dumps(p.get("relations", []), ensure_ascii=False),
             status="applied",
             applied_at=ev.recorded_at,
             node_id=ev.node_id,
@@ -193,11 +331,7 @@ def declare_leave(
     uow: UnitOfWork, account: Account, start: str, end: str, reason: str
 ) -> dict[str, Any]:
     """An admitted expert declares a period it cannot be drawn (请假)."""
-    row = uow.conn.execute(select(experts).where(experts.c.username == account.username)).first()
-    if row is None or row.status != "active":
-        raise DomainError(
-            "not-an-expert", "您不是在库专家", "you are not an admitted expert", status=403
-        )
+    row = _own_row(uow, account)
     first, last = _day(start, "start"), _day(end, "end")
     today = uow.now.astimezone(SHANGHAI).date()
     if last < first or last < today:
@@ -320,6 +454,7 @@ def expert_view(conn: Connection, row: Any, on: date) -> dict[str, Any]:
         ],
         "title": row.title,
         "years": row.years,
+        "relations": json.loads(row.relations or "[]"),
         "status": status_on(row, on),
         "home_node": row.node_id,
         "rating": {"average": round(float(avg), 2) if avg is not None else None, "count": count},

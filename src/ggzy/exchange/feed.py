@@ -51,6 +51,7 @@ NETWORK_TYPES = frozenset(
         "ExpertLeaveDeclared",
         "ExpertBlacklisted",
         "ExpertRated",
+        "ExpertRelationsDeclared",
     }
 )
 

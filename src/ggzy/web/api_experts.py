@@ -72,6 +72,24 @@ def leave(body: Leave, account: Caller, request: Request) -> dict[str, Any]:
         return experts.declare_leave(uow, account, body.start, body.end, body.reason)
 
 
+class Relation(BaseModel):
+    kind: str = Field(description="former_employer | director | shareholder | relative | other")
+    credit_code: str = Field("", max_length=18, description="相关单位统一社会信用代码")
+    person: str = Field("", max_length=40, description="近亲属姓名")
+    relation: str = Field("", max_length=20, description="与本人关系，如配偶")
+    until: str = Field("", max_length=10, description="离职或卸任日期 YYYY-MM-DD")
+
+
+@router.put("/experts/me/relations", tags=["experts"], summary="专家申报回避关系")
+def relations(body: list[Relation], account: Caller, request: Request) -> dict[str, Any]:
+    """回避申报: an admitted expert's former employers, related entities and relatives."""
+    platform = platform_of(request)
+    with platform.command(account.actor, None, request_origin(request)) as uow:
+        return experts.declare_relations(
+            uow, account, [r.model_dump(exclude_defaults=True) for r in body]
+        )
+
+
 class Blacklist(BaseModel):
     until: str = Field(description="YYYY-MM-DD")
     reason: str = Field(max_length=500)
