@@ -68,6 +68,8 @@ export_app = typer.Typer(help="开放数据导出 / open data export (OCDS).", n
 import_app = typer.Typer(help="开放数据导入 / open data import (OCDS).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
+evaluation_app = typer.Typer(help="评标计算 / bid evaluation (scoring).", no_args_is_help=True)
+app.add_typer(evaluation_app, name="evaluation")
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -393,6 +395,28 @@ def docs_procedures(
     for proc in PROCEDURES.values():
         (folder / f"{proc.code}.md").write_text(render(proc), encoding="utf-8")
         console.print(f"{folder / (proc.code + '.md')}")
+
+
+# ---------------------------------------------------------------- ggzy evaluation score
+
+
+@evaluation_app.command("score")
+def evaluation_score(
+    case: Path = typer.Argument(..., help="评标案例 JSON / the case file (docs/scoring-cases.md)."),
+) -> None:
+    """按评标办法计算得分与排名，输出 JSON / score and rank a case's bids, print JSON."""
+    import json
+
+    from ggzy.evaluation.methods import evaluate_case, load_case
+
+    text = _read_input(case, "评标案例", "case file")
+    try:
+        result = evaluate_case(load_case(text.decode("utf-8-sig")))
+    except UnicodeDecodeError:
+        _fail(f"错误：{case} 不是 UTF-8 文本 / error: {case} is not UTF-8 text")
+    except DomainError as exc:
+        _fail(f"错误：{exc.zh} / error: {exc.en}")
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 # ------------------------------------------------------- open data (ggzy export|import ocds)

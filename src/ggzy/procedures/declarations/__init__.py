@@ -18,6 +18,7 @@ import ggzy.bidding.sealed
 import ggzy.credit.records  # the credit check every tender action runs, and its rules
 import ggzy.evaluation.draws  # the committee-size rules of the expert draws
 import ggzy.evaluation.handlers
+import ggzy.evaluation.methods  # the price-weight, SME and abnormal-low rules of the scoring
 import ggzy.procedures.award
 import ggzy.procedures.followup
 import ggzy.procedures.lifecycle
