@@ -22,6 +22,7 @@ def _load_packages() -> None:
     import ggzy.credit.records
     import ggzy.evaluation.draws
     import ggzy.evaluation.experts
+    import ggzy.evaluation.venues
     import ggzy.exchange.peers
     import ggzy.pki.bindings
     import ggzy.pki.custody

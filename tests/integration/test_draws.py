@@ -7,54 +7,10 @@ import json
 
 import pytest
 
-from factories import PASSWORD, announce, bid, seed_parties
-from ggzy.core.codes import make_credit_code, resident_id_check_char
+from expert_factories import DAY, add_expert, drawn, record_and_head
+from factories import announce, bid, seed_parties
 from ggzy.core.errors import DomainError
 from ggzy.evaluation import draws, experts
-from ggzy.ledger import log
-
-DAY = "2026-03-24"
-
-
-def add_expert(platform, staff, n, specs=("A02",), employer=None, region="420102"):
-    first17 = f"420102197{n % 10}0101{n:03d}"
-    with platform.command("public") as uow:
-        applied = experts.apply(
-            uow,
-            {
-                "name": f"专家{n:02d}",
-                "id_number": first17 + resident_id_check_char(first17),
-                "employer": employer or make_credit_code("1", "2", "420100", f"EX{n:06d}"),
-                "region": region,
-                "specialities": list(specs),
-                "title": "高级",
-                "years": 10 + n,
-                "username": f"expert{n:02d}",
-                "password": PASSWORD,
-            },
-        )
-    with platform.command(staff.actor) as uow:
-        experts.review(uow, staff, applied["expert"], True)
-    return applied["expert"]
-
-
-def drawn(platform, staff, code, quotas, **kw):
-    from ggzy.procedures.engine import get_project
-
-    with platform.command(staff.actor) as uow:
-        asked = draws.request_draw(
-            uow, staff, get_project(uow.conn, code), quotas, kw.pop("day", DAY), **kw
-        )
-    with platform.command(staff.actor) as uow:
-        draws.run_draw(uow, staff, asked["draw"])
-    return asked["draw"]
-
-
-def record_and_head(platform, draw_id):
-    with platform.read() as conn:
-        record = draws.public_record(conn, draw_id)
-        head = log.head_at(conn, record["request"]["seq"]).as_json()
-    return record, head
 
 
 @pytest.fixture

@@ -522,6 +522,9 @@ def replace_expert(
             },
         )
     )
+    from ggzy.evaluation.venues import reseat
+
+    reseat(uow, draw_id, ids[name], ids[successor])
     return public
 
 
@@ -564,6 +567,7 @@ def public_record(conn: Connection, draw_id: str) -> dict[str, Any]:
         "drawn": found.get("ExpertsDrawn"),
         "replacements": found["replacements"],
         "revealed": found.get("DrawRevealed"),
+        "venues": found.get("VenuesAssigned"),
     }
 
 
@@ -609,6 +613,10 @@ def verify_draw(
         names = selected[r["speciality"]]
         names[names.index(r["replaced"])] = r["replacement"]
         final_commitment = r["commitment"]
+    if record.get("venues"):
+        from ggzy.evaluation.venues import verify_venues
+
+        problems += verify_venues(seed["root_hash"], record["venues"])
     revealed = record.get("revealed")
     if revealed is not None:
         ids = revealed["experts"]

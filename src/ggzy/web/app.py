@@ -16,7 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ggzy.bootstrap import Platform
 from ggzy.core.errors import DomainError
-from ggzy.web import api, api_credit, api_exchange, api_experts, api_ocds, hall, problems
+from ggzy.web import (
+    api,
+    api_credit,
+    api_exchange,
+    api_experts,
+    api_ocds,
+    api_venues,
+    hall,
+    problems,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -57,6 +66,7 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     app.include_router(api_exchange.router)
     app.include_router(api_credit.router)
     app.include_router(api_experts.router)
+    app.include_router(api_venues.router)
     app.include_router(hall.router)
     try:
         from ggzy.web import api_pki
