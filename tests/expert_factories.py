@@ -12,17 +12,22 @@ from ggzy.ledger import log
 DAY = "2026-03-24"
 
 
+def id_number_of(n: int) -> str:
+    """The resident ID of test expert n (what its personal certificate carries)."""
+    first17 = f"420102197{n % 10}0101{n:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
 def add_expert(
     platform: Any, staff: Any, n: int, specs=("A02",), employer=None, region="420102"
 ) -> str:
     """Apply and admit expert n (username expertNN); its id."""
-    first17 = f"420102197{n % 10}0101{n:03d}"
     with platform.command("public") as uow:
         applied = experts.apply(
             uow,
             {
                 "name": f"专家{n:02d}",
-                "id_number": first17 + resident_id_check_char(first17),
+                "id_number": id_number_of(n),
                 "employer": employer or make_credit_code("1", "2", "420100", f"EX{n:06d}"),
                 "region": region,
                 "specialities": list(specs),

@@ -23,6 +23,7 @@ def _load_packages() -> None:
     import ggzy.evaluation.draws
     import ggzy.evaluation.experts
     import ggzy.evaluation.venues
+    import ggzy.evaluation.workbench
     import ggzy.exchange.peers
     import ggzy.pki.bindings
     import ggzy.pki.custody

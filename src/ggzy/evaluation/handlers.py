@@ -60,56 +60,83 @@ def _reviews(raw: Any, bidders: set[str]) -> dict[str, Review]:
 
 @effect("evaluate_lowest_price", outcomes=("ranked", "too_few"))
 def _evaluate(ctx: Context) -> Outcome:
-    """Rank opened bids by lowest evaluated price; at most N candidates (实施条例 art. 53)."""
+    """The committee's result: the workbench's signed report when the project used it
+    (ggzy.evaluation.workbench), else the findings given here ranked by lowest evaluated
+    price; at most N candidates (实施条例 art. 53)."""
+    from ggzy.evaluation.workbench import committee_result
+
     p = ctx.project
     assert p is not None
-    opened = [b["opened"] | {"bid": b["seq"]} for b in bids_of(ctx.conn, p["code"], ("opened",))]
-    reviews = _reviews(ctx.data.get("reviews"), {str(b["bidder"]) for b in opened})
-    for b in opened:  # a bid without a valid signature must be rejected (实施条例 art. 51(1))
-        if b.get("valid") is False:
-            reasons = "；".join(b.get("problems") or []) or "投标文件无效 / invalid bid"
-            reviews[str(b["bidder"])] = Review(False, reasons)
-    ranked, rejected = rank_lowest_price(opened, reviews, p["data"].get("max_price"))
     limit = ctx.rule("max_candidates").value
 
     def name(code: str) -> str:
         entity = find_entity(ctx.conn, code)
         return entity["name"] if entity else code
 
-    candidates = [
-        {
-            "rank": r.rank,
-            "bidder": r.bidder,
-            "bidder_name": name(r.bidder),
-            "price": r.price,
-            "price_capitals": to_capitals(r.price),
-            "evaluated_price": r.evaluated_price,
+    signed = committee_result(ctx.conn, p["code"])
+    if signed is not None:
+        ranked = [
+            {
+                "rank": r["rank"],
+                "bidder": r["bidder"],
+                "price": r["price"],
+                "evaluated_price": r["evaluated_price"],
+                "total": r.get("total"),
+            }
+            for r in signed["ranked"]
+        ]
+        rejected = [{"bidder": r["bidder"], "reason": r["reason"]} for r in signed["rejected"]]
+        method, sha = signed["method_zh"], signed["report"]
+        documents: tuple[str, ...] = ()  # the report names the experts: not a public document
+        summary = signed["summary"]
+    else:
+        opened = [
+            b["opened"] | {"bid": b["seq"]} for b in bids_of(ctx.conn, p["code"], ("opened",))
+        ]
+        reviews = _reviews(ctx.data.get("reviews"), {str(b["bidder"]) for b in opened})
+        for b in opened:  # a bid without a valid signature must be rejected (art. 51(1))
+            if b.get("valid") is False:
+                reasons = "；".join(b.get("problems") or []) or "投标文件无效 / invalid bid"
+                reviews[str(b["bidder"])] = Review(False, reasons)
+        ranked_bids, rejected_bids = rank_lowest_price(opened, reviews, p["data"].get("max_price"))
+        ranked = [
+            {
+                "rank": r.rank,
+                "bidder": r.bidder,
+                "price": r.price,
+                "evaluated_price": r.evaluated_price,
+            }
+            for r in ranked_bids
+        ]
+        rejected = [{"bidder": r.bidder, "reason": r.reason} for r in rejected_bids]
+        method = "经评审的最低投标价法 / lowest evaluated price"
+        summary = ctx.data.get("summary", "")
+        report = {
+            "project": p["code"],
+            "title": p["title"],
+            "method": method,
+            "evaluated_at": ctx.now.isoformat(),
+            "summary": summary,
+            "candidates": [_candidate(r, name) for r in ranked[:limit]],
+            "rejected": [r | {"bidder_name": name(r["bidder"])} for r in rejected],
+            "all_ranked": [
+                {k: r[k] for k in ("rank", "bidder", "evaluated_price")} for r in ranked
+            ],
         }
-        for r in ranked[:limit]
-    ]
-    report = {
-        "project": p["code"],
-        "title": p["title"],
-        "method": "经评审的最低投标价法 / lowest evaluated price",
-        "evaluated_at": ctx.now.isoformat(),
-        "summary": ctx.data.get("summary", ""),
+        body = canonical_json(report).encode()
+        sha, size = ctx.uow.platform.documents.write([body])
+        register_document(
+            ctx.conn, sha, size, f"{p['code']}-evaluation-report.json", "application/json", ctx.now
+        )
+        documents = (sha,)
+    candidates = [_candidate(r, name) for r in ranked[:limit]]
+    payload: dict[str, Any] = {
+        "method": method,
         "candidates": candidates,
-        "rejected": [
-            {"bidder": r.bidder, "bidder_name": name(r.bidder), "reason": r.reason}
-            for r in rejected
-        ],
-        "all_ranked": [
-            {"rank": r.rank, "bidder": r.bidder, "evaluated_price": r.evaluated_price}
-            for r in ranked
-        ],
+        "rejected": [r | {"bidder_name": name(r["bidder"])} for r in rejected],
+        "summary": summary,
+        "report": sha,
     }
-    body = canonical_json(report).encode()
-    sha, size = ctx.uow.platform.documents.write([body])
-    register_document(
-        ctx.conn, sha, size, f"{p['code']}-evaluation-report.json", "application/json", ctx.now
-    )
-    payload = {k: report[k] for k in ("method", "candidates", "rejected", "summary")}
-    payload["report"] = sha
     minimum = ctx.rule("min_responsive_bids")
     if len(ranked) < minimum.value:
         if not ranked:
@@ -126,16 +153,31 @@ def _evaluate(ctx: Context) -> Outcome:
             name="too_few",
             event="TenderFailed",
             payload=payload,
-            documents=(sha,),
+            documents=documents,
             set={"failed_at": ctx.now.isoformat(), "evaluation_report": sha},
         )
     return Outcome(
         name="ranked",
         payload=payload,
-        documents=(sha,),
+        documents=documents,
         set={
             "evaluated_at": ctx.now.isoformat(),
             "candidates": candidates,
             "evaluation_report": sha,
         },
     )
+
+
+def _candidate(r: dict[str, Any], name: Any) -> dict[str, Any]:
+    """A recommended candidate (中标候选人) as the notices show it."""
+    out = {
+        "rank": r["rank"],
+        "bidder": r["bidder"],
+        "bidder_name": name(r["bidder"]),
+        "price": r["price"],
+        "price_capitals": to_capitals(r["price"]),
+        "evaluated_price": r["evaluated_price"],
+    }
+    if r.get("total") is not None:
+        out["total"] = r["total"]
+    return out

@@ -445,6 +445,21 @@ def credit_code_of(fields: Sequence[tuple[str, str]]) -> str | None:
     return None
 
 
+def resident_id_of(fields: Sequence[tuple[str, str]]) -> str | None:
+    """The resident ID (公民身份号码, GB 11643) a personal certificate's serialNumber holds,
+    or None (e.g. an entity certificate, whose serialNumber is a credit code)."""
+    from ggzy.core.codes import validate_resident_id
+    from ggzy.core.errors import DomainError
+
+    for name, value in fields:
+        if name == "serialNumber" and len(value.strip()) == 18:
+            try:
+                return validate_resident_id(value)
+            except DomainError:
+                continue
+    return None
+
+
 def _code_in(value: str) -> str | None:
     text = value.strip().upper()
     candidates = [text]

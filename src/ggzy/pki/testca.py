@@ -217,8 +217,12 @@ class TestCA:
         not_before: datetime | None = None,
         not_after: datetime | None = None,
         holder: str | None = None,
+        person_id: str | None = None,
     ) -> Issued:
         """An entity certificate: CN and O the company (or CN the holder), serialNumber the code.
+
+        person_id makes a personal certificate (个人证书): serialNumber the resident ID, CN the
+        holder, O the employer (`company`), no credit code.
 
         usage: "sign" (digitalSignature + nonRepudiation) or "encrypt" (keyEncipherment for
         RSA, keyAgreement for ECDSA); key_usage overrides it with asn1crypto/cryptography names.
@@ -233,8 +237,8 @@ class TestCA:
         )
         key = _new_key(self.algorithm, key_size)
         attrs = [(NameOID.COUNTRY_NAME, "CN"), (NameOID.ORGANIZATION_NAME, company)]
-        if credit_code:
-            attrs.append((NameOID.SERIAL_NUMBER, credit_code))
+        if credit_code or person_id:
+            attrs.append((NameOID.SERIAL_NUMBER, person_id or credit_code or ""))
         attrs.append((NameOID.COMMON_NAME, holder or company))
         eku = (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION)
         cert = _issue(

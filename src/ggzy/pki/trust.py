@@ -18,6 +18,7 @@ Adding and removing a CA and importing a CRL are events; a refused command appen
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,11 @@ ENTITY_REASONS: dict[str, tuple[str, str]] = {
         "the certificate's subject holds no valid unified social credit code, so it is bound "
         "to no entity",
     ),
+    "no-resident-id": (
+        "证书主题中没有有效的公民身份号码，不是个人证书",
+        "the certificate's subject holds no valid resident ID: not a personal certificate",
+    ),
+    "wrong-person": ("证书不属于本人", "the certificate belongs to another person"),
 }
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)  # a CRL dated a little in the future is still accepted
@@ -451,7 +457,7 @@ class CertificateStatus:
         """403 for a certificate of another entity, 422 for any other refusal, else 200."""
         if self.ok:
             return 200
-        return 403 if self.reason == "wrong-entity" else 422
+        return 403 if self.reason in ("wrong-entity", "wrong-person") else 422
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe answer of the status API."""
@@ -501,6 +507,43 @@ def check_certificate(
         raise ValueError("naive datetime refused: give `at` with a timezone")
     at = at.astimezone(UTC)
     expected = validate_credit_code(expect_credit_code) if expect_credit_code else None
+    status = _path_status(conn, cert, at, usage, chain)
+    if not status.ok or status.certificate is None:
+        return status
+    return _check_binding(conn, status, status.certificate, expected)
+
+
+def check_person_certificate(
+    conn: Connection, cert: bytes | str, at: datetime, usage: str, id_hash: str
+) -> CertificateStatus:
+    """Validate a personal certificate (个人证书, e.g. an evaluation expert's) against the trust
+    list and CRLs, then its binding to the person: the subject's serialNumber is a GB 11643
+    resident ID whose SHA-256 is `id_hash` (the platform keeps only the hash). Reasons beyond
+    the path's: "no-resident-id" and "wrong-person". Reads only."""
+    from ggzy.pki.certs import resident_id_of
+
+    if at.tzinfo is None:
+        raise ValueError("naive datetime refused: give `at` with a timezone")
+    status = _path_status(conn, cert, at.astimezone(UTC), usage, ())
+    if not status.ok or status.certificate is None:
+        return status
+    person = resident_id_of(status.certificate.subject_fields)
+    if person is None:
+        return _refuse(status, "no-resident-id", "", "", subject=status.certificate.subject)
+    if hashlib.sha256(person.encode()).hexdigest() != id_hash:
+        return _refuse(
+            status,
+            "wrong-person",
+            f"证书持有人（{status.certificate.common_name}）不是本人",
+            f"the certificate belongs to someone else ({status.certificate.common_name})",
+        )
+    return status
+
+
+def _path_status(
+    conn: Connection, cert: bytes | str, at: datetime, usage: str, chain: Sequence[bytes | str]
+) -> CertificateStatus:
+    """The certificate's path to a trusted root, its validity and revocation, as a status."""
     try:
         blocks = load_der_all(cert)
     except CertificateError as exc:
@@ -526,9 +569,7 @@ def check_certificate(
         issuer = result.path[1]
         revocation = revocation_of(conn, issuer.fingerprint, result.leaf.serial)
         status = _replace(status, revocation=revocation)
-    if not result.ok or result.leaf is None:
-        return status
-    return _check_binding(conn, status, result.leaf, expected)
+    return status
 
 
 def _check_binding(

@@ -19,6 +19,7 @@ from ggzy.core.errors import DomainError
 from ggzy.web import (
     api,
     api_credit,
+    api_evaluation,
     api_exchange,
     api_experts,
     api_ocds,
@@ -67,6 +68,7 @@ def create_app(platform: Platform, *, scheduler_interval: float | None = None) -
     app.include_router(api_credit.router)
     app.include_router(api_experts.router)
     app.include_router(api_venues.router)
+    app.include_router(api_evaluation.router)
     app.include_router(hall.router)
     try:
         from ggzy.web import api_pki

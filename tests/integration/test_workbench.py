@@ -1,0 +1,307 @@
+"""The evaluation workbench (评标工作台): experts check in with their personal certificates,
+review and score alone, the system totals by the method, the committee's report is a PDF
+every expert signs, and the procedure takes the committee's signed result."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from expert_factories import add_expert, auth, drawn, id_number_of
+from factories import act, announce, bid, open_and_decrypt, seed_parties
+from ggzy.core.calendar import SHANGHAI
+from ggzy.core.errors import DomainError
+from ggzy.core.tables import events
+from ggzy.evaluation import draws, venues, workbench
+from ggzy.pki.signatures import sign_detached
+from ggzy.registry.handlers import get_account
+from ggzy.web.app import create_app
+
+SCHEME = {
+    "method": "construction_comprehensive",
+    "category": "engineering",
+    "params": {
+        "benchmark": {
+            "k_choices": [1, 2, 3],
+            "exclude_extremes": False,
+            "above_per_pct": 1,
+            "below_per_pct": 0.5,
+            "price_points": 60,
+        }
+    },
+    "factors": [
+        {"code": "org", "name": "施工组织设计", "max": 25, "kind": "technical"},
+        {"code": "team", "name": "项目管理机构", "max": 15, "kind": "business"},
+    ],
+}
+
+
+class Committee:
+    """A project with three opened bids and a revealed committee of five, seated."""
+
+    def __init__(self, platform, clock):
+        self.platform = platform
+        self.parties = parties = seed_parties(platform)
+        self.code = code = announce(platform, parties)
+        prices = ("10500000", "11000000", "11200000")
+        for b, price in zip(parties.bidders[:3], prices, strict=True):
+            bid(platform, b, code, price)
+        clock.advance(days=21, hours=2)
+        open_and_decrypt(platform, parties, code)
+        staff = parties.staff
+        with platform.command(staff.actor) as uow:
+            venues.register_venue(
+                uow,
+                staff,
+                {"name": "武汉市评标中心", "level": "city", "region": "420100", "seats": 10},
+            )
+        self.ids = [add_expert(platform, staff, n) for n in range(1, 6)]
+        self.certs = {
+            n: parties.ca.issue(
+                "武汉市政工程设计研究院", None, holder=f"专家{n:02d}", person_id=id_number_of(n)
+            )
+            for n in range(1, 6)
+        }
+        today = platform.clock.now().astimezone(SHANGHAI).date().isoformat()
+        self.draw = drawn(platform, staff, code, {"A02": 5}, day=today)
+        with platform.command(staff.actor) as uow:
+            venues.assign_venues(uow, staff, self.draw, secondary=0)
+        with platform.command(staff.actor) as uow:
+            draws.reveal(uow, staff, self.draw)
+        self.bidders = [b.entity for b in parties.bidders[:3]]
+
+    def expert(self, n):
+        with self.platform.read() as conn:
+            return get_account(conn, f"expert{n:02d}")
+
+    def sign(self, n, content: bytes, cert_of: int | None = None) -> str:
+        cert = self.certs[cert_of or n]
+        return base64.b64encode(sign_detached(content, cert.key, cert.der)).decode()
+
+    def run(self, fn, who, *args):
+        account = self.expert(who) if isinstance(who, int) else who
+        with self.platform.command(account.actor) as uow:
+            return fn(uow, account, self.code, *args)
+
+    def open(self, scheme=SCHEME, declarations=None):
+        return self.run(workbench.open_evaluation, self.parties.staff, scheme, declarations)
+
+    def check_in_all(self):
+        for n in range(1, 6):
+            with self.platform.read() as conn:
+                text = workbench.declaration_text(conn, self.code, self.expert(n))
+            self.run(workbench.check_in, n, self.sign(n, text.encode()))
+
+    def qualify_all(self, failing=None, fails=0):
+        for n in range(1, 6):
+            findings = [
+                {
+                    "bidder": b,
+                    "passed": not (b == failing and n <= fails),
+                    "reason": "项目经理无注册建造师证书" if b == failing and n <= fails else "",
+                }
+                for b in self.bidders
+            ]
+            last = self.run(workbench.submit_qualification, n, findings)
+        return last
+
+    def score_all(self, scores=None):
+        with self.platform.read() as conn:
+            qualified = [
+                b for b, r in workbench.state(conn, self.code)["qualified"].items() if r["passed"]
+            ]
+        for n in range(1, 6):
+            given = (scores or {}).get(n) or {b: {"org": 20, "team": 12} for b in qualified}
+            self.run(workbench.submit_scores, n, given)
+
+
+@pytest.fixture
+def committee(platform, clock):
+    return Committee(platform, clock)
+
+
+def test_the_whole_evaluation_ends_in_the_committees_signed_result(committee):
+    c = committee
+    opened = c.open()
+    assert opened["scheme"]["params"]["benchmark"]["k"] in (1, 2, 3)  # 随机 K, logged
+    c.check_in_all()
+    c.qualify_all()
+    c.score_all(
+        {
+            1: {
+                c.bidders[0]: {"org": 24, "team": 14},
+                c.bidders[1]: {"org": 20, "team": 12},
+                c.bidders[2]: {"org": 18, "team": 10},
+            }
+        }
+    )
+    concluded = c.run(workbench.conclude, c.parties.staff, "一致推荐")
+    assert concluded["candidates"][0]["bidder"] == c.bidders[0]
+    with c.platform.command(c.parties.staff.actor) as uow:
+        pdf = workbench.report_pdf(uow, c.parties.staff, c.code)
+    assert pdf.startswith(b"%PDF")
+    with pytest.raises(DomainError) as early:
+        act(c.platform, c.parties.tenderee, c.code, "evaluate", {})
+    assert early.value.code == "report-unsigned"
+    for n in range(1, 6):
+        signed = c.run(workbench.sign_report, n, c.sign(n, pdf))
+    assert signed["missing"] == []
+    result = act(c.platform, c.parties.tenderee, c.code, "evaluate", {})
+    assert result["stage"] == "evaluated"
+    with c.platform.read() as conn:
+        from ggzy.procedures.engine import get_project
+
+        project = get_project(conn, c.code)
+    assert project["data"]["evaluation_report"] == concluded["report"]
+    assert [x["bidder"] for x in project["data"]["candidates"]] == [
+        r["bidder"] for r in concluded["candidates"]
+    ]
+
+
+def test_a_bid_fails_qualification_only_by_majority(committee):
+    c = committee
+    c.open()
+    c.check_in_all()
+    two = c.qualify_all(failing=c.bidders[2], fails=2)
+    assert two["concluded"][c.bidders[2]] == {
+        "passed": True,
+        "votes": "3/5",
+        "reason": "项目经理无注册建造师证书",
+    }
+
+
+def test_three_of_five_failing_a_bid_reject_it_and_nobody_scores_it(committee):
+    c = committee
+    c.open()
+    c.check_in_all()
+    concluded = c.qualify_all(failing=c.bidders[2], fails=3)["concluded"]
+    assert concluded[c.bidders[2]]["passed"] is False
+    with pytest.raises(DomainError) as extra:
+        c.run(workbench.submit_scores, 1, {b: {"org": 20, "team": 12} for b in c.bidders})
+    assert extra.value.code == "incomplete-scores"
+
+
+def test_an_expert_sees_the_bids_only_after_checking_in_and_every_view_is_recorded(committee):
+    c = committee
+    c.open()
+    with pytest.raises(DomainError) as early:
+        c.run(workbench.bids_for, 1)
+    assert early.value.code == "not-checked-in"
+    c.check_in_all()
+    seen = c.run(workbench.bids_for, 1)
+    c.run(workbench.bids_for, 1)
+    assert {b["bidder"] for b in seen} == set(c.bidders) and seen[0]["price_capitals"]
+    with c.platform.read() as conn:
+        views = conn.execute(
+            select(events.c.payload).where(events.c.type == "EvaluationViewed")
+        ).all()
+    with c.platform.read() as conn:
+        label = workbench.state(conn, c.code)["opened"]["members"][c.ids[0]]
+    assert [json.loads(v.payload)["label"] for v in views] == [label, label]
+
+
+def test_a_declaration_signed_with_another_experts_certificate_is_refused(committee):
+    c = committee
+    c.open()
+    with c.platform.read() as conn:
+        text = workbench.declaration_text(conn, c.code, c.expert(1))
+    with pytest.raises(DomainError) as wrong:
+        c.run(workbench.check_in, 1, c.sign(1, text.encode(), cert_of=2))
+    assert wrong.value.code == "wrong-person"
+
+
+def test_scores_stay_hidden_until_every_expert_has_scored(committee):
+    c = committee
+    c.open()
+    c.check_in_all()
+    c.qualify_all()
+    c.run(workbench.submit_scores, 1, {b: {"org": 20, "team": 12} for b in c.bidders})
+    with pytest.raises(DomainError) as hidden, c.platform.read() as conn:
+        workbench.summary(conn, c.expert(1), c.code)
+    assert hidden.value.code == "scoring-open"
+
+
+def test_an_abnormally_deviating_score_is_flagged_and_a_revision_needs_a_reason(committee):
+    c = committee
+    c.open()
+    c.check_in_all()
+    c.qualify_all()
+    low = {b: {"org": 20, "team": 12} for b in c.bidders}
+    low[c.bidders[0]] = {"org": 5, "team": 12}  # 15 below the others' 20: over 30 % of 25
+    c.score_all({1: low})
+    with c.platform.read() as conn:
+        flags = workbench.summary(conn, c.expert(2), c.code)["flags"]
+        label = workbench.state(conn, c.code)["opened"]["members"][c.ids[0]]
+    assert [(f["expert"], f["bidder"], f["factor"]) for f in flags] == [
+        (label, c.bidders[0], "org")
+    ]
+    with pytest.raises(DomainError) as no_reason:
+        c.run(workbench.submit_scores, 1, low)
+    assert no_reason.value.code == "reason-required"
+    c.run(workbench.submit_scores, 1, low, "该投标人施工组织设计缺少关键工序，维持原评分")
+    with c.platform.read() as conn:
+        revisions = workbench.summary(conn, c.expert(2), c.code)["revisions"]
+    assert revisions == {label: "该投标人施工组织设计缺少关键工序，维持原评分"}
+
+
+def test_only_committee_members_and_officials_see_the_evaluation(committee, platform):
+    c = committee
+    c.open()
+    client = TestClient(create_app(platform), raise_server_exceptions=False)
+    bidder = auth(client, "bidder1")
+    assert client.get(f"/api/v1/projects/{c.code}/evaluation", headers=bidder).status_code == 403
+    assert (
+        client.get(f"/api/v1/projects/{c.code}/evaluation/bids", headers=bidder).status_code == 403
+    )
+    staff = client.get(f"/api/v1/projects/{c.code}/evaluation", headers=auth(client, "staff.wuhan"))
+    assert staff.status_code == 200 and len(staff.json()["members"]) == 5
+    public = client.get(f"/api/v1/projects/{c.code}/events").text
+    assert "专家01" not in public and "ExpertCheckedIn" not in public
+
+
+def test_the_api_runs_check_in_with_a_certificate_signature(committee, platform):
+    c = committee
+    c.open()
+    client = TestClient(create_app(platform), raise_server_exceptions=False)
+    me = auth(client, "expert03")
+    text = client.get(f"/api/v1/projects/{c.code}/evaluation/declaration", headers=me)
+    assert text.status_code == 200 and "回避声明" in text.text
+    bad = client.post(
+        f"/api/v1/projects/{c.code}/evaluation/check-in",
+        headers=me,
+        json={"signature": "bm90IGEgc2lnbmF0dXJl"},
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "bad-signature"
+    good = client.post(
+        f"/api/v1/projects/{c.code}/evaluation/check-in",
+        headers=me,
+        json={"signature": c.sign(3, text.content)},
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["venue"] and good.json()["seat"]
+
+
+def test_a_scheme_outside_the_rule_bands_is_refused_at_the_opening(committee):
+    c = committee
+    with pytest.raises(DomainError) as wrong:
+        c.open({**SCHEME, "method": "gp_comprehensive"})
+    assert wrong.value.code == "wrong-method"
+    bad = {**SCHEME, "factors": [{"code": "org", "name": "施工组织设计", "max": -5}]}
+    with pytest.raises(DomainError):
+        c.open(bad)
+
+
+def test_an_entity_certificate_is_not_an_experts_signature(committee):
+    c = committee
+    c.open()
+    with c.platform.read() as conn:
+        text = workbench.declaration_text(conn, c.code, c.expert(1)).encode()
+    company = c.parties.keys["bidder1"]["sign"]
+    signature = base64.b64encode(sign_detached(text, company.key, company.der)).decode()
+    with pytest.raises(DomainError) as refused:
+        c.run(workbench.check_in, 1, signature)
+    assert refused.value.code == "no-resident-id"
