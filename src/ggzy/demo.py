@@ -402,6 +402,9 @@ def seed_demo(
             platform, seeder.accounts, platform.settings.data_dir / "demo-keys", seeder.say
         )
         seeder.pki = pki
+        from ggzy.demo_evaluation import seed_experts_and_venues
+
+        seed_experts_and_venues(seeder)  # the shared expert pool and the venues with seats
         seeder.schedule_projects(start_day, present)
         from ggzy.demo_transfer import schedule_transfers
 
@@ -522,6 +525,7 @@ class _Seeder:
         self.present: datetime | None = None
         self.pki: DemoPki | None = None
         self.sealed: dict[tuple[str, str], SealedBid] = {}  # (project, bidder) -> latest bid
+        self.expert_certs: dict[str, Issued] = {}  # expert username -> personal certificate
 
     # ------------------------------------------------------------ output
 
@@ -1094,6 +1098,11 @@ class _Seeder:
             self.milestone(t, "[red]有效解密的投标不足3家，流标[/red]", "failed: too few decrypted")
 
     def evaluate(self, t: _Tender, reject: tuple[str, str] | None) -> None:
+        from ggzy.demo_evaluation import COMMITTEE_TENDERS, evaluate_by_committee
+
+        if t.key in COMMITTEE_TENDERS:  # a drawn committee, seated across cities, signs
+            evaluate_by_committee(self, t, reject)
+            return
         reviews = []
         if reject:
             reviews.append(

@@ -184,10 +184,14 @@ def test_the_awards_are_in_different_centers_and_one_was_run_by_an_agency(
     assert any(not p["agency"] for p in awarded)
 
 
-def test_every_award_goes_to_the_lowest_qualified_evaluated_price(seeded: Seeded) -> None:
+def test_every_award_by_lowest_price_goes_to_the_lowest_qualified_evaluated_price(
+    seeded: Seeded,
+) -> None:
     platform = seeded.platform
     for project in projects_in(platform, "awarded"):
         code = project["code"]
+        if project_events(platform, code, "EvaluationConcluded"):
+            continue  # evaluated by a committee's comprehensive scores: the next test
         opened = {
             e.payload["bidder"]: e.payload["price"]
             for e in project_events(platform, code, "BidOpened")
@@ -202,6 +206,31 @@ def test_every_award_goes_to_the_lowest_qualified_evaluated_price(seeded: Seeded
         assert award.payload["winner"] == min(qualified, key=qualified.__getitem__)
         assert min(opened.values()) < award.payload["price"]  # the cheapest bid was rejected
         assert project["data"]["winner"] == award.payload["winner"]
+
+
+def test_one_award_comes_from_a_drawn_committees_signed_report(seeded: Seeded) -> None:
+    from ggzy.evaluation import draws
+    from ggzy.ledger import log
+
+    platform = seeded.platform
+    committee = [
+        p
+        for p in projects_in(platform, "awarded")
+        if project_events(platform, p["code"], "EvaluationConcluded")
+    ]
+    assert len(committee) == 1
+    code = committee[0]["code"]
+    (concluded,) = project_events(platform, code, "EvaluationConcluded")
+    signed = project_events(platform, code, "EvaluationReportSigned")
+    assert len(signed) == 5 and all(s.payload["signature"]["ok"] for s in signed)
+    (award,) = project_events(platform, code, "AwardNoticeIssued")
+    assert award.payload["winner"] == concluded.payload["candidates"][0]["bidder"]
+    (opened,) = project_events(platform, code, "EvaluationOpened")
+    with platform.read() as conn:
+        record = draws.public_record(conn, opened.payload["draw"])
+        head = log.head_at(conn, record["request"]["seq"]).as_json()
+    assert draws.verify_draw(record, head, platform.node_key.public_b64()) == []
+    assert record["venues"]["secondary"]  # 远程异地: seated in other cities too
 
 
 def test_the_opening_halls_show_sign_ins_and_an_objection_answered_on_the_spot(

@@ -122,7 +122,8 @@ def state(conn: Connection, code: str) -> dict[str, Any] | None:
     return s
 
 
-def _required(conn: Connection, code: str) -> dict[str, Any]:
+def opened_state(conn: Connection, code: str) -> dict[str, Any]:
+    """The evaluation's state, or 409 when it has not been opened."""
     s = state(conn, code)
     if s is None:
         raise _bad("not-opened", "本项目尚未开始评标", "the evaluation has not been opened", 409)
@@ -358,7 +359,7 @@ def declaration_text(conn: Connection, code: str, account: Account) -> str:
     """The recusal declaration and commitment (回避声明及承诺书) an expert signs at check-in."""
     from ggzy.procedures.engine import get_project
 
-    s = _required(conn, code)
+    s = opened_state(conn, code)
     expert, label = _member(conn, s, account)
     row = conn.execute(select(experts).where(experts.c.id == expert)).one()
     project = get_project(conn, code)
@@ -414,7 +415,7 @@ def _certificate_signature(
 
 def check_in(uow: Any, account: Account, code: str, signature: str) -> dict[str, Any]:
     """签到: the expert signs the recusal declaration with its personal certificate."""
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     _not_concluded(s)
     expert, label = _member(uow.conn, s, account)
     if expert in s["checked_in"]:
@@ -450,7 +451,7 @@ def bids_for(uow: Any, account: Account, code: str) -> list[dict[str, Any]]:
     """The opened bids, for a checked-in member only; the view is recorded (EvaluationViewed)."""
     from ggzy.core.money import to_capitals
 
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     expert, label = _checked_in_member(uow.conn, s, account)
     uow.emit(
         NewEvent(
@@ -479,7 +480,7 @@ def bids_for(uow: Any, account: Account, code: str) -> list[dict[str, Any]]:
 
 def submit_qualification(uow: Any, account: Account, code: str, raw: Any) -> dict[str, Any]:
     """资格和符合性审查: one expert passes or fails every bid (a failure with its reason)."""
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     _not_concluded(s)
     expert, label = _checked_in_member(uow.conn, s, account)
     if s["qualified"] is not None:
@@ -559,7 +560,7 @@ def submit_scores(
 ) -> dict[str, Any]:
     """独立评分: one expert's scores of every qualified bid on every factor; a revision after
     the first submission gives its reason."""
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     _not_concluded(s)
     expert, label = _checked_in_member(uow.conn, s, account)
     if s["qualified"] is None:
@@ -622,7 +623,7 @@ def result(conn: Connection, s: dict[str, Any]) -> dict[str, Any]:
 
 def summary(conn: Connection, account: Account, code: str) -> dict[str, Any]:
     """The totals, flags and abnormal prices: for members once every score is in."""
-    s = _required(conn, code)
+    s = opened_state(conn, code)
     if not (account.has_role("center_staff") or account.has_role("platform_admin")):
         _checked_in_member(conn, s, account)
     if not _all_scored(s):
@@ -641,7 +642,7 @@ def decide_abnormal(
     uow: Any, account: Account, code: str, bidder: str, accepted: bool, explanation: str
 ) -> dict[str, Any]:
     """异常低价: the committee's decision after the bidder's written explanation (87号令 60条)."""
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     _not_concluded(s)
     _, label = _checked_in_member(uow.conn, s, account)
     if not _all_scored(s):
@@ -676,7 +677,7 @@ def conclude(uow: Any, account: Account, code: str, summary_text: str = "") -> d
     from ggzy.procedures.rules import resolve
 
     _official(account)
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     _not_concluded(s)
     if set(s["checked_in"]) != set(s["opened"]["members"]) or not _all_scored(s):
         raise _bad(
@@ -838,7 +839,7 @@ def _venues_of(conn: Connection, draw_id: str) -> list[dict[str, str]]:
 
 def report_pdf(uow: Any, account: Account, code: str) -> bytes:
     """The report's PDF, for members and officials; a member's download is recorded."""
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     if s["concluded"] is None:
         raise _bad("not-concluded", "评标报告尚未形成", "the report is not ready", 409)
     if not (account.has_role("center_staff") or account.has_role("platform_admin")):
@@ -856,7 +857,7 @@ def report_pdf(uow: Any, account: Account, code: str) -> bytes:
 
 def sign_report(uow: Any, account: Account, code: str, signature: str) -> dict[str, Any]:
     """A member signs the report's exact PDF bytes with its personal certificate."""
-    s = _required(uow.conn, code)
+    s = opened_state(uow.conn, code)
     if s["concluded"] is None:
         raise _bad("not-concluded", "评标报告尚未形成", "the report is not ready", 409)
     expert, label = _checked_in_member(uow.conn, s, account)
@@ -896,7 +897,7 @@ def committee_result(conn: Connection, code: str) -> dict[str, Any] | None:
 
 def progress(conn: Connection, account: Account, code: str) -> dict[str, Any]:
     """Where the evaluation stands: for the committee's members and officials, by label."""
-    s = _required(conn, code)
+    s = opened_state(conn, code)
     own = None
     if not (
         account.has_role("center_staff")
@@ -926,3 +927,34 @@ def progress(conn: Connection, account: Account, code: str) -> dict[str, Any]:
         "report": s["concluded"]["report"] if s["concluded"] else None,
         "views": s["views"],
     }
+
+
+# ------------------------------------------------------------------- the workbench page
+
+
+def member_view(conn: Connection, code: str, account: Account) -> dict[str, Any]:
+    """The signed-in member's own part (label, seat, findings, scores, signature), or 403."""
+    s = opened_state(conn, code)
+    expert, label = _member(conn, s, account)
+    checked = s["checked_in"].get(expert)
+    venue = None
+    if checked and checked.get("venue"):
+        venue = conn.execute(
+            select(venues.c.name, venues.c.address).where(venues.c.id == checked["venue"])
+        ).first()
+    return {
+        "label": label,
+        "checked_in": checked is not None,
+        "venue_name": venue.name if venue else None,
+        "venue_address": venue.address if venue else None,
+        "seat": checked.get("seat") if checked else None,
+        "findings": s["qualification"].get(expert),
+        "scores": s["scores"].get(expert),
+        "revision": s["revisions"].get(expert),
+        "signed": expert in s["signed"],
+    }
+
+
+def bidder_names(conn: Connection, code: str) -> dict[str, str]:
+    """The opened bids' bidders in opening order, credit code → name (public since 唱标)."""
+    return _names(conn, [str(b["bidder"]) for b in _opened_bids(conn, code)])
