@@ -203,6 +203,10 @@ def evaluate_by_committee(seeder: _Seeder, t: _Tender, reject: tuple[str, str] |
         run(account, workbench.check_in, t.code, _sign(certs[usernames[expert]], text.encode()))
         bids = run(account, workbench.bids_for, t.code)
     assert bids is not None
+    for expert in order:  # 推选组长: members vote for 专家1 until more than half have
+        voted = run(_account(platform, usernames[expert]), workbench.vote_leader, t.code, "专家1")
+        if voted["leader"]:
+            break
     for expert in order:
         account = _account(platform, usernames[expert])
         findings = [

@@ -305,3 +305,18 @@ def test_an_entity_certificate_is_not_an_experts_signature(committee):
     with pytest.raises(DomainError) as refused:
         c.run(workbench.check_in, 1, signature)
     assert refused.value.code == "no-resident-id"
+
+
+def test_the_leader_is_whom_more_than_half_of_the_committee_votes_for(committee):
+    c = committee
+    c.open()
+    c.check_in_all()
+    with c.platform.read() as conn:
+        label = workbench.state(conn, c.code)["opened"]["members"][c.ids[1]]
+    results = [c.run(workbench.vote_leader, n, label) for n in (1, 2, 3)]
+    assert [r["leader"] for r in results] == [None, None, label]
+    with pytest.raises(DomainError) as again:
+        c.run(workbench.vote_leader, 4, label)
+    assert again.value.code == "leader-elected"
+    with c.platform.read() as conn:
+        assert workbench.progress(conn, c.parties.staff, c.code)["leader"] == label

@@ -57,6 +57,7 @@ event_type("ScoresSubmitted", "专家已独立评分", "expert's scores submitte
 event_type("AbnormalPriceDecided", "异常低价审查结论", "abnormal price decided", public=False)
 event_type("EvaluationConcluded", "评标报告已形成", "evaluation concluded", public=False)
 event_type("EvaluationReportSigned", "评标专家已签署评标报告", "report signed", public=False)
+event_type("LeaderVoted", "评标委员会推选组长", "committee leader vote", public=False)
 
 SUBJECT = "evaluation"
 METHOD_ZH = {
@@ -93,6 +94,7 @@ def state(conn: Connection, code: str) -> dict[str, Any] | None:
         "abnormal": {},
         "concluded": None,
         "signed": {},
+        "votes": {},
         "views": 0,
     }
     for r in rows:
@@ -119,7 +121,18 @@ def state(conn: Connection, code: str) -> dict[str, Any] | None:
             s["concluded_at"] = r.recorded_at
         elif r.type == "EvaluationReportSigned":
             s["signed"][p["expert"]] = p
+        elif r.type == "LeaderVoted":
+            s["votes"][p["expert"]] = p["vote"]
+    s["leader"] = leader_of(s["votes"], len(s.get("opened", {}).get("members", {})))
     return s
+
+
+def leader_of(votes: dict[str, str], size: int) -> str | None:
+    """The label more than half of the committee voted for (组长), or None yet."""
+    counts: dict[str, int] = {}
+    for label in votes.values():
+        counts[label] = counts.get(label, 0) + 1
+    return next((label for label, n in counts.items() if n * 2 > size), None)
 
 
 def opened_state(conn: Connection, code: str) -> dict[str, Any]:
@@ -475,6 +488,21 @@ def bids_for(uow: Any, account: Account, code: str) -> list[dict[str, Any]]:
     return out
 
 
+def vote_leader(uow: Any, account: Account, code: str, label: str) -> dict[str, Any]:
+    """推选组长: a member votes for a member; more than half of the committee elects one."""
+    s = opened_state(uow.conn, code)
+    _not_concluded(s)
+    expert, own = _checked_in_member(uow.conn, s, account)
+    if s["leader"] is not None:
+        raise _bad("leader-elected", "组长已推选产生", "the leader is already elected", 409)
+    if label not in s["opened"]["members"].values():
+        raise _bad("unknown-member", "只能推选本委员会成员", "vote for a member of the committee")
+    payload = {"project": code, "expert": expert, "label": own, "vote": label}
+    uow.emit(NewEvent("LeaderVoted", SUBJECT, code, payload))
+    votes = {**s["votes"], expert: label}
+    return {"label": own, "voted": label, "leader": leader_of(votes, len(s["opened"]["members"]))}
+
+
 # ----------------------------------------------------------------------------- qualification
 
 
@@ -756,7 +784,7 @@ def _report(
                 "title": row.title,
                 "speciality": specialities().get(spec, (spec,))[0],
                 "venue": venue_names.get(seat.get("venue") or "", ""),
-                "leader": False,
+                "leader": label == s["leader"],
             }
         )
     assigned = _venues_of(conn, opened["draw"])
@@ -923,6 +951,7 @@ def progress(conn: Connection, account: Account, code: str) -> dict[str, Any]:
         ],
         "qualified": s["qualified"],
         "all_scored": _all_scored(s),
+        "leader": s["leader"],
         "concluded": s["concluded"] is not None,
         "report": s["concluded"]["report"] if s["concluded"] else None,
         "views": s["views"],

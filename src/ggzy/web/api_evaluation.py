@@ -65,6 +65,18 @@ def bids(code: str, account: Caller, request: Request) -> list[dict[str, Any]]:
         return workbench.bids_for(uow, account, code)
 
 
+class Vote(BaseModel):
+    label: str = Field(max_length=10, description="被推选成员的代号，如 专家1")
+
+
+@router.post("/leader", summary="推选评标委员会组长")
+def leader(code: str, body: Vote, account: Caller, request: Request) -> dict[str, Any]:
+    """A member votes; more than half of the committee elects the leader (组长)."""
+    platform = platform_of(request)
+    with platform.command(account.actor, None, request_origin(request)) as uow:
+        return workbench.vote_leader(uow, account, code, body.label)
+
+
 class Findings(BaseModel):
     findings: list[dict[str, Any]] = Field(description="[{bidder, passed, reason}]")
 
