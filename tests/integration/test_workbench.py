@@ -11,84 +11,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from expert_factories import add_expert, auth, drawn, id_number_of
-from factories import act, announce, bid, open_and_decrypt, seed_parties
-from ggzy.core.calendar import SHANGHAI
+from expert_factories import WORKBENCH_SCHEME, auth
+from expert_factories import Committee as BaseCommittee
+from factories import act
 from ggzy.core.errors import DomainError
 from ggzy.core.tables import events
-from ggzy.evaluation import draws, venues, workbench
+from ggzy.evaluation import draws, workbench
 from ggzy.pki.signatures import sign_detached
-from ggzy.registry.handlers import get_account
 from ggzy.web.app import create_app
 
-SCHEME = {
-    "method": "construction_comprehensive",
-    "category": "engineering",
-    "params": {
-        "benchmark": {
-            "k_choices": [1, 2, 3],
-            "exclude_extremes": False,
-            "above_per_pct": 1,
-            "below_per_pct": 0.5,
-            "price_points": 60,
-        }
-    },
-    "factors": [
-        {"code": "org", "name": "施工组织设计", "max": 25, "kind": "technical"},
-        {"code": "team", "name": "项目管理机构", "max": 15, "kind": "business"},
-    ],
-}
+SCHEME = WORKBENCH_SCHEME
 
 
-class Committee:
+class Committee(BaseCommittee):
     """A project with three opened bids and a revealed committee of five, seated."""
-
-    def __init__(self, platform, clock):
-        self.platform = platform
-        self.parties = parties = seed_parties(platform)
-        self.code = code = announce(platform, parties)
-        prices = ("10500000", "11000000", "11200000")
-        for b, price in zip(parties.bidders[:3], prices, strict=True):
-            bid(platform, b, code, price)
-        clock.advance(days=21, hours=2)
-        open_and_decrypt(platform, parties, code)
-        staff = parties.staff
-        with platform.command(staff.actor) as uow:
-            venues.register_venue(
-                uow,
-                staff,
-                {"name": "武汉市评标中心", "level": "city", "region": "420100", "seats": 10},
-            )
-        self.ids = [add_expert(platform, staff, n) for n in range(1, 6)]
-        self.certs = {
-            n: parties.ca.issue(
-                "武汉市政工程设计研究院", None, holder=f"专家{n:02d}", person_id=id_number_of(n)
-            )
-            for n in range(1, 6)
-        }
-        today = platform.clock.now().astimezone(SHANGHAI).date().isoformat()
-        self.draw = drawn(platform, staff, code, {"A02": 5}, day=today)
-        with platform.command(staff.actor) as uow:
-            venues.assign_venues(uow, staff, self.draw, secondary=0)
-        with platform.command(staff.actor) as uow:
-            draws.reveal(uow, staff, self.draw)
-        self.bidders = [b.entity for b in parties.bidders[:3]]
-
-    def expert(self, n):
-        with self.platform.read() as conn:
-            return get_account(conn, f"expert{n:02d}")
-
-    def sign(self, n, content: bytes, cert_of: int | None = None) -> str:
-        cert = self.certs[cert_of or n]
-        return base64.b64encode(sign_detached(content, cert.key, cert.der)).decode()
-
-    def run(self, fn, who, *args):
-        account = self.expert(who) if isinstance(who, int) else who
-        with self.platform.command(account.actor) as uow:
-            return fn(uow, account, self.code, *args)
-
-    def open(self, scheme=SCHEME, declarations=None):
-        return self.run(workbench.open_evaluation, self.parties.staff, scheme, declarations)
 
     def check_in_all(self):
         for n in range(1, 6):
@@ -320,3 +256,44 @@ def test_the_leader_is_whom_more_than_half_of_the_committee_votes_for(committee)
     assert again.value.code == "leader-elected"
     with c.platform.read() as conn:
         assert workbench.progress(conn, c.parties.staff, c.code)["leader"] == label
+
+
+def test_a_no_show_is_replaced_during_the_evaluation_and_the_successor_takes_the_seat(
+    platform, clock
+):
+    from expert_factories import record_and_head
+
+    c = Committee(platform, clock, size=5, pool=6)
+    c.open()
+    with c.platform.read() as conn:
+        members = workbench.state(conn, c.code)["opened"]["members"]
+    [spare] = [e for e in c.ids if e not in members]
+    absent = next(iter(members))
+    with c.platform.command(c.parties.staff.actor) as uow:
+        replaced = draws.replace_expert(
+            uow, c.parties.staff, c.draw, draws.pseudonym(c.draw, absent), "no-show"
+        )
+    assert replaced["revealed"] == spare  # named at once: the evaluation has begun
+    record, head = record_and_head(c.platform, c.draw)
+    assert draws.verify_draw(record, head, c.platform.node_key.public_b64()) == []
+    with c.platform.read() as conn:
+        now = workbench.state(conn, c.code)["opened"]["members"]
+    assert absent not in now and now[spare] == members[absent]
+    n = c.ids.index(spare) + 1
+    with c.platform.read() as conn:
+        text = workbench.declaration_text(conn, c.code, c.expert(n))
+    assert c.run(workbench.check_in, n, c.sign(n, text.encode()))["seat"]
+
+
+def test_no_replacement_once_the_qualification_review_is_concluded(committee):
+    c = committee
+    c.open()
+    c.check_in_all()
+    c.qualify_all()
+    with c.platform.read() as conn:
+        member = next(iter(workbench.state(conn, c.code)["opened"]["members"]))
+    with pytest.raises(DomainError) as late, c.platform.command(c.parties.staff.actor) as uow:
+        draws.replace_expert(
+            uow, c.parties.staff, c.draw, draws.pseudonym(c.draw, member), "recused"
+        )
+    assert late.value.code == "not-replaceable"

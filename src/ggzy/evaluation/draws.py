@@ -479,11 +479,12 @@ def replace_expert(
         )
     found = _draw_events(uow.conn, draw_id)
     drawn = found.get("ExpertsDrawn")
-    if drawn is None or "DrawRevealed" in found:
+    revealed = "DrawRevealed" in found
+    if drawn is None or (revealed and not _evaluation_allows_replacement(uow.conn, found)):
         raise DomainError(
             "not-replaceable",
-            "只能在抽取后、解封前补抽",
-            "replace after the draw, before the reveal",
+            "只能在抽取后、评标委员会形成资格审查结论前补抽",
+            "replace after the draw and before the committee concludes its qualification review",
             409,
         )
     selected = current_selection(drawn, found["replacements"])
@@ -508,6 +509,8 @@ def replace_expert(
         "replacement": successor,
         "commitment": commitment(chosen, salt),
     }
+    if revealed:  # the evaluation has begun: the successor's identity is public like the rest
+        public["revealed"] = ids[successor]
     uow.emit(NewEvent("ExpertReplaced", "draw", draw_id, public))
     uow.emit(
         NewEvent(
@@ -526,6 +529,15 @@ def replace_expert(
 
     reseat(uow, draw_id, ids[name], ids[successor])
     return public
+
+
+def _evaluation_allows_replacement(conn: Connection, found: dict[str, Any]) -> bool:
+    """After the reveal a member is replaced only until the committee concludes its
+    qualification review (实施条例 第48条: the replacement reviews again)."""
+    from ggzy.evaluation.workbench import state
+
+    s = state(conn, found["ExpertDrawRequested"]["project"])
+    return s is None or (s["qualified"] is None and s["concluded"] is None)
 
 
 def current_selection(
@@ -602,7 +614,13 @@ def verify_draw(
     used = {n for names in drawn["selected"].values() for n in names}
     selected = {k: list(v) for k, v in drawn["selected"].items()}
     final_commitment = drawn["commitment"]
-    for r in record.get("replacements") or []:
+    revealed = record.get("revealed")
+    reveal_seq = revealed.get("seq") if revealed else None
+    before = [
+        r for r in record.get("replacements") or [] if reveal_seq is None or r["seq"] < reveal_seq
+    ]
+    after = [r for r in record.get("replacements") or [] if r not in before]
+    for r in before:
         expected = next_in_line(seed["root_hash"], drawn["candidates"], r["speciality"], used)
         if r["replaced"] not in selected.get(r["speciality"], []) or r["replacement"] != expected:
             problems.append(
@@ -617,7 +635,6 @@ def verify_draw(
         from ggzy.evaluation.venues import verify_venues
 
         problems += verify_venues(seed["root_hash"], record["venues"])
-    revealed = record.get("revealed")
     if revealed is not None:
         ids = revealed["experts"]
         if commitment(ids, revealed["salt"]) != final_commitment:
@@ -626,6 +643,20 @@ def verify_draw(
         chosen = sorted(n for picks in selected.values() for n in picks)
         if names != chosen:
             problems.append("解封名单不是抽中的专家 / the revealed experts were not the ones drawn")
+    for r in after:  # replaced during the evaluation: next in line, and named at once
+        expected = next_in_line(seed["root_hash"], drawn["candidates"], r["speciality"], used)
+        if (
+            r["replaced"] not in selected.get(r["speciality"], [])
+            or r["replacement"] != expected
+            or pseudonym(drawn["draw"], r.get("revealed", "")) != r["replacement"]
+        ):
+            problems.append(
+                f"评标中的补抽不符 / replacement {r['replacement'][:12]} during the evaluation"
+            )
+            break
+        used.add(r["replacement"])
+        names = selected[r["speciality"]]
+        names[names.index(r["replaced"])] = r["replacement"]
     return problems
 
 

@@ -123,8 +123,35 @@ def state(conn: Connection, code: str) -> dict[str, Any] | None:
             s["signed"][p["expert"]] = p
         elif r.type == "LeaderVoted":
             s["votes"][p["expert"]] = p["vote"]
+    if "opened" in s:
+        _apply_replacements(conn, s)
     s["leader"] = leader_of(s["votes"], len(s.get("opened", {}).get("members", {})))
     return s
+
+
+def _apply_replacements(conn: Connection, s: dict[str, Any]) -> None:
+    """A member replaced during the evaluation (补抽 after the reveal): the successor takes
+    the label, and everything the replaced member did is void (实施条例 第48条)."""
+    from ggzy.evaluation.draws import _draw_events
+
+    members = dict(s["opened"]["members"])
+    for r in _draw_events(conn, s["opened"]["draw"])["replacements"]:
+        gone, successor = _id_of(members, r), r.get("revealed")
+        if successor is None or gone is None:
+            continue  # replaced before the reveal: already in the opened committee
+        members[successor] = members.pop(gone)
+        for key in ("checked_in", "qualification", "scores", "revisions", "votes", "signed"):
+            s[key].pop(gone, None)
+    s["opened"] = {**s["opened"], "members": members}
+
+
+def _id_of(members: dict[str, str], replacement: dict[str, Any]) -> str | None:
+    from ggzy.evaluation.draws import pseudonym
+
+    return next(
+        (e for e in members if pseudonym(replacement["draw"], e) == replacement["replaced"]),
+        None,
+    )
 
 
 def leader_of(votes: dict[str, str], size: int) -> str | None:

@@ -10,6 +10,7 @@ page with the message in both languages and the refusal's 4xx status.
     GET  /projects                  projects, filtered by center and stage
     GET  /projects/{code}           one project; the signed-in caller's actions as forms
     POST /projects/{code}/act/{a}   perform action a of the project's method
+    GET  /projects/{code}/evaluation  评标工作台 (committee members and officials only)
     GET  /login, POST /login        session sign-in;  POST /logout
     POST /login/certificate         session sign-in with a certificate (signed challenge)
     GET  /workspace                 the caller's projects and forms
@@ -45,6 +46,7 @@ from ggzy.core.documents import document_info, register_document
 from ggzy.core.errors import DomainError, forbidden, not_found
 from ggzy.core.money import format_yuan, to_capitals
 from ggzy.core.uow import UnitOfWork
+from ggzy.evaluation import workbench
 from ggzy.ledger import leaf_hash, log, verify_inclusion
 from ggzy.pki import login as login_challenge
 from ggzy.procedures import views
@@ -616,6 +618,7 @@ def _project_model(
         "may_download": bool(view["tender_document"]) and (official or bool(my.get("holder"))),
         "hall_open": proc.action("open_bids") is not None
         and project["stage"] in ("bidding", "decrypting", "opened", "failed"),
+        "evaluation_link": _evaluation_link(conn, account, project["code"]),
     }
 
 
@@ -993,6 +996,153 @@ def _custody_fingerprint(platform: Any, account: Account | None) -> str:
     return found[0].fingerprint if found else ""
 
 
+# ---------------------------------------------------------------- the evaluation workbench
+
+EVALUATION_PHASES = {
+    "qualification": ("签到与资格和符合性审查", "check-in and qualification review"),
+    "scoring": ("独立评分", "scoring, each expert alone"),
+    "summary": ("评分汇总与异常低价审查", "totals and abnormally low prices"),
+    "report": ("评标报告待签署", "the report awaits the members' signatures"),
+    "signed": ("评标报告已全部签署", "the report is signed by every member"),
+}
+ABNORMAL_TRIGGERS = {
+    "mean": ("明显低于其他有效投标报价的平均值", "far below the mean of the valid prices"),
+    "second_lowest": ("明显低于次低报价", "far below the second lowest price"),
+    "max_price": ("明显低于最高投标限价", "far below the maximum price"),
+}
+ABNORMAL_DECISIONS = {
+    "pending": ("待认定", "awaiting the committee's decision"),
+    "explained": ("说明合理，保留", "explained: kept"),
+    "rejected": ("不能证明合理，按无效投标处理", "not justified: rejected"),
+}
+FACTOR_KINDS = {"technical": ("技术", "technical"), "business": ("商务", "business")}
+OFFICIAL_ROLES = ("center_staff", "platform_admin", "regulator")
+
+
+@router.get("/projects/{code}/evaluation", response_class=HTMLResponse)
+def evaluation_page(request: Request, code: str) -> Response:
+    """评标工作台: check-in, bids, qualification, scoring, totals, report and signatures."""
+    platform = platform_of(request)
+    account = optional_account(request)
+    if account is None:
+        return _login_redirect(request, f"/projects/{quote(code)}/evaluation")
+    project: dict[str, Any] | None = None
+    try:
+        with platform.read() as conn:
+            project = get_project(conn, code)
+            model = _evaluation_model(conn, account, project)
+    except DomainError as exc:
+        if exc.code == "not-opened" and project is not None:
+            return render(
+                request, "evaluation.html", status=_status(exc), project=project, not_opened=exc
+            )
+        return _error_page(request, exc)
+    custody = _custody_fingerprint(platform, account) if model["me"] else ""
+    return render(request, "evaluation.html", project=project, custody=custody, **model)
+
+
+def _evaluation_model(
+    conn: Connection, account: Account, project: dict[str, Any]
+) -> dict[str, Any]:
+    """What the workbench shows this caller: members see their own part by label only."""
+    code = project["code"]
+    progress = workbench.progress(conn, account, code)  # 409 unopened, 403 for outsiders
+    me = workbench.member_view(conn, code, account) if progress["me"] else None
+    staff = me is None and (account.has_role("center_staff") or account.has_role("platform_admin"))
+    s = workbench.opened_state(conn, code)
+    scheme = progress["scheme"]
+    factors = [
+        {**f, "kind_zh": FACTOR_KINDS.get(f.get("kind", ""), ("", ""))}
+        for f in scheme.get("factors") or []
+    ]
+    members = progress["members"] = sorted(
+        progress["members"], key=lambda m: (len(m["label"]), m["label"])
+    )  # 专家1, 专家2, … 专家10
+    summary = None
+    if progress["all_scored"] and (staff or (me is not None and me["checked_in"])):
+        summary = workbench.summary(conn, account, code)
+    pending = [a for a in (summary or {}).get("abnormal", []) if a["decision"] == "pending"]
+    concluded = s["concluded"]
+    return {
+        "ev": progress,
+        "me": me,
+        "staff": staff,
+        "phase": _evaluation_phase(progress),
+        "factors": factors,
+        "params": scheme.get("params") or {},
+        "names": workbench.bidder_names(conn, code),
+        "declaration": (
+            workbench.declaration_text(conn, code, account)
+            if me is not None and not me["checked_in"] and not progress["concluded"]
+            else None
+        ),
+        "waiting": {
+            key: [m["label"] for m in members if not m[key]]
+            for key in ("checked_in", "qualification", "scored", "signed")
+        },
+        "summary": summary,
+        "pending": pending,
+        "ready": staff and progress["all_scored"] and not pending and not concluded,
+        "candidates": concluded["candidates"] if concluded else [],
+        "phases": EVALUATION_PHASES,
+        "triggers": ABNORMAL_TRIGGERS,
+        "decisions": ABNORMAL_DECISIONS,
+    }
+
+
+def _evaluation_phase(progress: dict[str, Any]) -> str:
+    """Where the evaluation stands, a key of EVALUATION_PHASES."""
+    if progress["concluded"]:
+        return "signed" if all(m["signed"] for m in progress["members"]) else "report"
+    if progress["all_scored"]:
+        return "summary"
+    if progress["qualified"] is not None:
+        return "scoring"
+    return "qualification"
+
+
+def _evaluation_link(conn: Connection, account: Account | None, code: str) -> bool:
+    """Link the workbench: opened, and the caller an official or on the committee."""
+    if account is None or workbench.state(conn, code) is None:
+        return False
+    if any(account.has_role(r) for r in OFFICIAL_ROLES):
+        return True
+    try:
+        workbench.member_view(conn, code, account)
+    except DomainError:
+        return False
+    return True
+
+
+def _expert_evaluations(conn: Connection, account: Account) -> list[dict[str, Any]]:
+    """我的评标安排: the expert's committees, newest day first, with its project's title."""
+    from sqlalchemy import select
+
+    from ggzy.evaluation.tables import experts
+    from ggzy.evaluation.venues import assignments_of
+
+    row = conn.execute(select(experts.c.id).where(experts.c.username == account.username)).first()
+    if row is None:
+        return []
+    out, seen = [], set()
+    for a in sorted(assignments_of(conn, row.id), key=lambda a: a["day"], reverse=True):
+        if a["project"] in seen:
+            continue
+        seen.add(a["project"])
+        try:
+            project = get_project(conn, a["project"])
+        except DomainError:
+            continue
+        out.append(
+            {
+                **a,
+                "title": project["title"],
+                "opened": workbench.state(conn, a["project"]) is not None,
+            }
+        )
+    return out
+
+
 # ---------------------------------------------------------------- sign-in
 
 
@@ -1156,6 +1306,7 @@ def _workspace_model(conn: Connection, account: Account) -> dict[str, Any]:
         "joinable": None,
         "elsewhere": None,
         "supervised": None,
+        "evaluations": _expert_evaluations(conn, account) if account.has_role("expert") else None,
     }
     if kinds & {"tenderee", "agency"}:
         model["organised"] = [
