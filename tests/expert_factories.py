@@ -95,17 +95,36 @@ class Committee:
     """A project with three opened bids and a revealed committee of five experts, seated, each
     with its personal certificate (the same setup as tests/integration/test_workbench.py)."""
 
-    def __init__(self, platform: Any, clock: Any, size: int = 5, pool: int = 0) -> None:
-        from factories import announce, bid, open_and_decrypt, seed_parties
+    def __init__(
+        self,
+        platform: Any,
+        clock: Any,
+        size: int = 5,
+        pool: int = 0,
+        gp_prices: tuple[str, ...] = (),
+    ) -> None:
+        """gp_prices: a government procurement open tender with these bids instead."""
+        from factories import act, announce, announcement, bid, open_and_decrypt, seed_parties
         from ggzy.core.calendar import SHANGHAI
         from ggzy.evaluation import venues
 
         self.platform = platform
         self.size = size
-        self.parties = parties = seed_parties(platform)
-        self.code = code = announce(platform, parties)
-        prices = ("10500000", "11000000", "11200000")
-        for b, price in zip(parties.bidders[:3], prices, strict=True):
+        if gp_prices:
+            from procurement_factories import approve, procurement_net, register
+
+            self.parties = parties = procurement_net(platform)
+            code = approve(
+                platform, parties, register(platform, parties, "procurement.open_tendering")
+            )
+            fields = {**announcement(platform), "bid_bond": "60000.00"}
+            act(platform, parties.tenderee, code, "publish_announcement", fields)
+            self.code = code
+        else:
+            self.parties = parties = seed_parties(platform)
+            self.code = code = announce(platform, parties)
+        prices = gp_prices or ("10500000", "11000000", "11200000")
+        for b, price in zip(parties.bidders[: len(prices)], prices, strict=True):
             bid(platform, b, code, price)
         clock.advance(days=21, hours=2)
         open_and_decrypt(platform, parties, code)
@@ -130,7 +149,7 @@ class Committee:
             venues.assign_venues(uow, staff, self.draw, secondary=0)
         with platform.command(staff.actor) as uow:
             draws.reveal(uow, staff, self.draw)
-        self.bidders = [b.entity for b in parties.bidders[:3]]
+        self.bidders = [b.entity for b in parties.bidders[: len(prices)]]
 
     def expert(self, n: int) -> Any:
         """The account of expert n (username expertNN)."""

@@ -297,3 +297,54 @@ def test_no_replacement_once_the_qualification_review_is_concluded(committee):
             uow, c.parties.staff, c.draw, draws.pseudonym(c.draw, member), "recused"
         )
     assert late.value.code == "not-replaceable"
+
+
+GP_SCHEME = {
+    "method": "gp_comprehensive",
+    "category": "goods",
+    "params": {"price_weight": 30, "sme_deduction": 10, "sme_consortium_deduction": 4},
+    "factors": [
+        {"code": "tech", "name": "技术参数响应", "max": 40, "kind": "technical"},
+        {"code": "biz", "name": "商务与售后服务", "max": 30, "kind": "business"},
+    ],
+}
+
+
+def test_procurement_scoring_deducts_for_a_small_firm_and_waits_for_the_abnormal_price_decision(
+    platform, clock
+):
+    c = Committee(
+        platform, clock, gp_prices=("2860000.00", "2790000.00", "2935000.00", "1200000.00")
+    )
+    small, cheap = c.bidders[1], c.bidders[3]
+    c.open(GP_SCHEME, {small: {"sme": "small_micro"}})
+    c.check_in_all()
+    for n in range(1, 6):
+        c.run(
+            workbench.submit_qualification,
+            n,
+            [{"bidder": b, "passed": True, "reason": ""} for b in c.bidders],
+        )
+    for n in range(1, 6):
+        c.run(workbench.submit_scores, n, {b: {"tech": 30, "biz": 20} for b in c.bidders})
+    with c.platform.read() as conn:
+        totals = workbench.summary(conn, c.expert(1), c.code)
+    by = {r["bidder"]: r for r in totals["ranked"]}
+    assert by[small]["evaluated_price"] == 251_100_000  # 2,790,000 less 10 % (财库〔2022〕19号)
+    # 1,200,000 is below 50 % of the mean of the four (2,446,250): explained in writing first
+    assert [a["bidder"] for a in totals["abnormal"]] == [cheap]
+    with pytest.raises(DomainError) as pending:
+        c.run(workbench.conclude, c.parties.staff)
+    assert pending.value.code == "abnormal-pending"
+    c.run(
+        workbench.decide_abnormal,
+        2,
+        cheap,
+        False,
+        "投标人书面说明未能提供成本构成证明，不能证明其报价合理，投标无效",
+    )
+    concluded = c.run(workbench.conclude, c.parties.staff)
+    assert cheap in {r["bidder"] for r in concluded["rejected"]}
+    # price score = lowest evaluated price / own × 30: the small firm's 2,511,000 is the lowest
+    assert concluded["candidates"][0]["bidder"] == small
+    assert concluded["candidates"][0]["price_score"] == "30.00"

@@ -742,7 +742,7 @@ def conclude(uow: Any, account: Account, code: str, summary_text: str = "") -> d
             409,
         )
     out = result(uow.conn, s)
-    pending = [a["bidder"] for a in out["abnormal"] if a.get("decision") is None]
+    pending = [a["bidder"] for a in out["abnormal"] if a.get("decision") == "pending"]
     if pending:
         raise _bad(
             "abnormal-pending",
