@@ -4,6 +4,8 @@
 // key (去介质) or a pasted `ggzy sign` signature. A refusal (problem+json) is shown next to the
 // form in Chinese and English; a success reloads the page with a one-time message.
 
+import { el, en, yuan } from "./dom.js";
+
 const root = document.getElementById("evaluation");
 const FLASH = "ggzy-evaluation-flash";
 
@@ -13,29 +15,6 @@ class Problem extends Error {
     this.zh = zh;
     this.en = en;
   }
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value !== null && value !== undefined) node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function en(text) {
-  return el("span", { class: "en", lang: "en" }, text);
-}
-
-function yuan(fen) {
-  const sign = fen < 0 ? "-" : "";
-  const abs = Math.abs(fen);
-  const whole = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${sign}¥${whole}.${String(abs % 100).padStart(2, "0")} 元`;
 }
 
 function hex(buffer) {

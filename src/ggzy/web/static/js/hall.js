@@ -5,6 +5,8 @@
 // the same state again (it is folded from the events), so nothing is missed. The page as served
 // is already complete: without JavaScript it is a snapshot.
 
+import { el, en, yuan } from "./dom.js";
+
 const root = document.getElementById("hall");
 
 const PHASES = {
@@ -22,29 +24,6 @@ const BEIJING = new Intl.DateTimeFormat("zh-CN", {
 
 function beijing(iso) {
   return iso ? BEIJING.format(new Date(iso)).replace(/\//g, "-") : "—";
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value !== null && value !== undefined) node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function en(text) {
-  return el("span", { class: "en", lang: "en" }, text);
-}
-
-function yuan(fen) {
-  const sign = fen < 0 ? "-" : "";
-  const abs = Math.abs(fen);
-  const whole = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${sign}¥${whole}.${String(abs % 100).padStart(2, "0")} 元`;
 }
 
 function money(readOut) {
