@@ -192,6 +192,9 @@ def _print_summary(summary: DemoSummary, host: str, port: int, *, serving: bool)
         opened = [p for p in tenders if p.stage == "awarded"][:1]  # sign-ins, 唱标, objection
         for p in waiting + opened:
             console.print(f"开标大厅 / opening hall（{p.stage_zh}）：{url}projects/{p.code}/hall")
+        for p in [p for p in summary.projects if p.committee][:1]:
+            where = f"{url}projects/{p.code}/evaluation"
+            console.print(f"评标工作台 / evaluation workbench（staff.wuhan）：{where}")
     else:
         console.print(f"未启动服务（--no-serve）；运行 `ggzy serve` 后打开 {url} / not serving")
 

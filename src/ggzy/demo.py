@@ -286,6 +286,7 @@ class DemoProject:
     winner: str | None
     runner: str  # the tenderee or agency running it
     method: str = ""  # the trading method's code, e.g. construction.open_tendering
+    committee: bool = False  # evaluated on the workbench by a drawn committee
 
 
 @dataclass
@@ -310,6 +311,8 @@ class DemoSummary:
 
 def summarize(platform: Platform, *, created: bool = False) -> DemoSummary:
     """Read the demo network's current state (accounts, projects, counts) from the database."""
+    from ggzy.evaluation import workbench
+
     with platform.read() as conn:
         centers = {c["code"]: c for c in registry.list_centers(conn)}
         entities = {e["credit_code"]: e for e in registry.list_entities(conn)}
@@ -336,6 +339,7 @@ def summarize(platform: Platform, *, created: bool = False) -> DemoSummary:
                     winner=entities[winner]["name"] if winner in entities else winner,
                     runner=runner,
                     method=p["method"],
+                    committee=workbench.state(conn, p["code"]) is not None,
                 )
             )
         events = log.current_size(conn)
@@ -351,7 +355,8 @@ def summarize(platform: Platform, *, created: bool = False) -> DemoSummary:
 
 
 def _demo_usernames() -> list[str]:
-    return ["admin", "regulator", *(c.staff for c in CENTERS), *(e.key for e in ENTITIES)]
+    experts = ["expert01", "expert08"]  # two of the 30 experts of the pool
+    return ["admin", "regulator", *(c.staff for c in CENTERS), *(e.key for e in ENTITIES), *experts]
 
 
 def _describe_account(

@@ -75,7 +75,13 @@ def test_a_tampered_event_fails_verification_naming_its_seq(
     demo_node: tuple[dict[str, str], Path], tmp_path: Path
 ) -> None:
     node = tmp_path / "node"
-    shutil.copytree(demo_node[1].parent, node)  # the demo node's database, keys and documents
+    # the demo node's keys and documents, and a consistent copy of its database (the backup
+    # API, not a file copy: another process may still hold it open with a WAL)
+    shutil.copytree(demo_node[1].parent, node, ignore=shutil.ignore_patterns("ggzy.db*"))
+    with sqlite3.connect(demo_node[1]) as source, sqlite3.connect(node / "ggzy.db") as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
     env = node_env(node)
     assert ggzy(env, "ledger", "verify").returncode == 0
     db = sqlite3.connect(node / "ggzy.db")

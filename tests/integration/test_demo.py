@@ -143,9 +143,9 @@ def test_entities_have_valid_credit_codes_of_their_city_spread_over_the_circle(
 
 def test_every_demo_account_signs_in_with_the_documented_password(seeded: Seeded) -> None:
     usernames = {a.username for a in seeded.summary.accounts}
-    expected = {"admin", "regulator", "tenderee1", "agency1", "bidder1", "bidder8"}
+    expected = {"admin", "regulator", "tenderee1", "agency1", "bidder1", "bidder8", "expert01"}
     expected |= {c.staff for c in CENTERS}
-    assert expected <= usernames and len(usernames) == 25
+    assert expected <= usernames and len(usernames) == 27
     hasher = PasswordHasher()
     with seeded.platform.read() as conn:
         rows = conn.execute(select(credentials.c.username, credentials.c.password_hash))

@@ -348,3 +348,16 @@ def test_procurement_scoring_deducts_for_a_small_firm_and_waits_for_the_abnormal
     # price score = lowest evaluated price / own × 30: the small firm's 2,511,000 is the lowest
     assert concluded["candidates"][0]["bidder"] == small
     assert concluded["candidates"][0]["price_score"] == "30.00"
+
+
+def test_lowest_evaluated_price_needs_no_scores_and_ranks_by_price(committee):
+    c = committee
+    c.open({"method": "construction_lowest_price", "category": "engineering"})
+    c.check_in_all()
+    c.qualify_all(failing=c.bidders[0], fails=3)  # the cheapest fails by majority
+    with pytest.raises(DomainError) as none:
+        c.run(workbench.submit_scores, 1, {})
+    assert none.value.code == "no-scoring"
+    concluded = c.run(workbench.conclude, c.parties.staff)
+    assert [r["bidder"] for r in concluded["candidates"]] == c.bidders[1:]
+    assert concluded["rejected"][0]["reason"] == "项目经理无注册建造师证书"
