@@ -361,3 +361,37 @@ def test_lowest_evaluated_price_needs_no_scores_and_ranks_by_price(committee):
     concluded = c.run(workbench.conclude, c.parties.staff)
     assert [r["bidder"] for r in concluded["candidates"]] == c.bidders[1:]
     assert concluded["rejected"][0]["reason"] == "项目经理无注册建造师证书"
+
+
+@pytest.mark.parametrize(
+    "scheme",
+    [
+        {**SCHEME, "factors": 5},
+        {**SCHEME, "factors": [{"name": "无代码", "max": 10}]},
+        {**SCHEME, "factors": [{"code": "org", "name": "施工组织设计", "max": "many"}]},
+        {"method": "construction_comprehensive"},
+        {**SCHEME, "params": {"benchmark": {"k_choices": "2"}}},
+    ],
+)
+def test_a_malformed_scheme_is_a_clear_4xx_and_opens_nothing(committee, platform, scheme):
+    client = TestClient(create_app(platform), raise_server_exceptions=False)
+    staff = auth(client, "staff.wuhan")
+    r = client.post(
+        f"/api/v1/projects/{committee.code}/evaluation", headers=staff, json={"scheme": scheme}
+    )
+    assert 400 <= r.status_code < 500 and r.json()["title_zh"], r.text
+    with platform.read() as conn:
+        assert workbench.state(conn, committee.code) is None
+
+
+@pytest.mark.parametrize("score", ["NaN", "Infinity", "-1", "25.001", True, "二十"])
+def test_a_score_that_is_not_a_number_in_range_is_refused(committee, score):
+    c = committee
+    c.open()
+    c.check_in_all()
+    c.qualify_all()
+    given = {b: {"org": 20, "team": 12} for b in c.bidders}
+    given[c.bidders[0]]["org"] = score
+    with pytest.raises(DomainError) as bad:
+        c.run(workbench.submit_scores, 1, given)
+    assert bad.value.code == "invalid-score"

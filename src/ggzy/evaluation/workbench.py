@@ -367,7 +367,11 @@ def open_evaluation(
     declared = _declarations(_no_floats(declarations), bidders)
     labels = {e: f"专家{i}" for i, e in enumerate(committee["experts"], 1)}
     # a dry run with every factor at its maximum checks the scheme against the rule bands
-    full = {f["code"]: f["max"] for f in scheme.get("factors") or [] if isinstance(f, dict)}
+    listed = scheme.get("factors")
+    factors: list[Any] = listed if isinstance(listed, list) else []
+    full: dict[str, Any] = {
+        str(f["code"]): f.get("max") for f in factors if isinstance(f, dict) and "code" in f
+    }
     trial = _case(
         scheme,
         bids,
@@ -599,6 +603,8 @@ def _score_value(value: Any, maximum: Any) -> str:
         number = Decimal(str(value))
     except InvalidOperation:
         number = Decimal(-1)
+    if not number.is_finite():
+        number = Decimal(-1)  # NaN and infinities are no score
     if isinstance(value, bool) or not (0 <= number <= Decimal(str(maximum))):
         raise _bad(
             "invalid-score",
