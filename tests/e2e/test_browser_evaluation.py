@@ -82,6 +82,7 @@ def test_an_expert_checks_in_by_one_click_and_reviews_the_bids_on_a_phone(
 
     rows = page.locator("[data-bids-table] tbody tr")
     expect(rows).to_have_count(3)
+    expect(page.locator("[data-bids-table] [data-package]")).to_have_count(3)
     expect(rows.first).to_contain_text("¥10,500,000.00 元")
     expect(rows.first).to_contain_text("人民币壹仟零伍拾万元整")
     _no_sideways_scroll(page)

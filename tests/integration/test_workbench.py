@@ -395,3 +395,30 @@ def test_a_score_that_is_not_a_number_in_range_is_refused(committee, score):
     with pytest.raises(DomainError) as bad:
         c.run(workbench.submit_scores, 1, given)
     assert bad.value.code == "invalid-score"
+
+
+def test_a_member_downloads_a_decrypted_bid_package_and_the_download_is_recorded(
+    committee, platform
+):
+    c = committee
+    c.open()
+    client = TestClient(create_app(platform), raise_server_exceptions=False)
+    url = f"/api/v1/projects/{c.code}/evaluation/bids/{c.bidders[0]}/package"
+    me = auth(client, "expert01")
+    early = client.get(url, headers=me)
+    assert early.status_code == 409 and early.json()["code"] == "not-checked-in"
+    assert client.get(url, headers=auth(client, "bidder2")).status_code == 403
+    c.check_in_all()
+    r = client.get(url, headers=me)
+    assert r.status_code == 200 and r.content.startswith(b"PK")
+    assert r.headers["content-type"] == "application/zip"
+    with platform.read() as conn:
+        [view] = [
+            json.loads(v.payload)
+            for v in conn.execute(
+                select(events.c.payload).where(events.c.type == "EvaluationViewed")
+            )
+        ]
+    assert view["what"] == f"package:{c.bidders[0]}"
+    missing = client.get(url.replace(c.bidders[0], c.parties.bidders[3].entity), headers=me)
+    assert missing.status_code == 404 and missing.json()["title_zh"]

@@ -534,6 +534,27 @@ def vote_leader(uow: Any, account: Account, code: str, label: str) -> dict[str, 
     return {"label": own, "voted": label, "leader": leader_of(votes, len(s["opened"]["members"]))}
 
 
+def bid_package(uow: Any, account: Account, code: str, bidder: str) -> tuple[str, str]:
+    """A bid's decrypted package (投标文件) for a checked-in member: (sha256, file name); the
+    download is recorded (EvaluationViewed)."""
+    s = opened_state(uow.conn, code)
+    expert, label = _checked_in_member(uow.conn, s, account)
+    bid = next((b for b in _opened_bids(uow.conn, code) if b["bidder"] == bidder), None)
+    if bid is None or not bid.get("package_sha256"):
+        raise _bad(
+            "unknown-bid", "没有该投标人的已开标投标文件", "no opened bid of that bidder", 404
+        )
+    uow.emit(
+        NewEvent(
+            "EvaluationViewed",
+            SUBJECT,
+            code,
+            {"project": code, "expert": expert, "label": label, "what": f"package:{bidder}"},
+        )
+    )
+    return str(bid["package_sha256"]), f"{code}-{bidder}-bid.zip"
+
+
 # ----------------------------------------------------------------------------- qualification
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from ggzy.evaluation import workbench
@@ -75,6 +76,15 @@ def leader(code: str, body: Vote, account: Caller, request: Request) -> dict[str
     platform = platform_of(request)
     with platform.command(account.actor, None, request_origin(request)) as uow:
         return workbench.vote_leader(uow, account, code, body.label)
+
+
+@router.get("/bids/{bidder}/package", summary="下载投标文件（仅评标委员会成员，留痕）")
+def package(code: str, bidder: str, account: Caller, request: Request) -> FileResponse:
+    """A bid's decrypted package (zip) for a checked-in member; the download is an event."""
+    platform = platform_of(request)
+    with platform.command(account.actor, None, request_origin(request)) as uow:
+        sha, name = workbench.bid_package(uow, account, code, bidder)
+    return FileResponse(platform.documents.path(sha), media_type="application/zip", filename=name)
 
 
 class Findings(BaseModel):

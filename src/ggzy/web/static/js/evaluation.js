@@ -162,7 +162,7 @@ function declarationText(d) {
   return parts.length ? parts.join("；") : "—";
 }
 
-function bidRow(b, i) {
+function bidRow(api, b, i) {
   const problems = b.valid === false
     ? el("ul", { class: "problems" }, (b.problems || []).map((p) => el("li", {}, p))) : null;
   return el("tr", { "data-bidder": b.bidder },
@@ -173,7 +173,11 @@ function bidRow(b, i) {
       el("span", { class: "cap" }, `人民币${b.price_capitals}`)), problems),
     el("td", {}, b.duration_days ? `${b.duration_days} 日历天` : "—"),
     el("td", {}, b.quality || "—"),
-    el("td", {}, declarationText(b.declaration || {})));
+    el("td", {}, declarationText(b.declaration || {})),
+    el("td", {}, b.package_sha256
+      ? el("a", { href: `${api}/bids/${encodeURIComponent(b.bidder)}/package`, download: "",
+        "data-package": "" }, "下载", en("download"))
+      : "—"));
 }
 
 async function loadBids(api) {
@@ -182,12 +186,14 @@ async function loadBids(api) {
   button.disabled = true;
   try {
     const bids = await (await call("GET", `${api}/bids`)).json();
-    const head = ["序号", "投标人", "投标报价（小写 / 大写）", "工期", "质量", "投标人声明"];
-    const headEn = ["No.", "Bidder", "Price (figures / words)", "Duration", "Quality", "Declarations"];
+    const head = ["序号", "投标人", "投标报价（小写 / 大写）", "工期", "质量", "投标人声明", "投标文件"];
+    const headEn = [
+      "No.", "Bidder", "Price (figures / words)", "Duration", "Quality", "Declarations", "Bid files",
+    ];
     holder.replaceChildren(el("div", { class: "table-wrap" },
       el("table", { class: "table eval-bids", "data-bids-table": "" },
         el("thead", {}, el("tr", {}, head.map((t, i) => el("th", {}, t, " ", en(headEn[i]))))),
-        el("tbody", {}, bids.map(bidRow)))),
+        el("tbody", {}, bids.map((b, i) => bidRow(api, b, i))))),
       el("p", { class: "small muted" }, `已于 ${new Date().toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })} 查看（已留痕）`,
         en("this view is recorded")));
   } catch (error) {
